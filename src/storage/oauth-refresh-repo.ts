@@ -1,0 +1,77 @@
+/**
+ * Refresh coordination across replicas: the lease row (owner + expiry on the database clock, so
+ * replica clock skew cannot hand one lease to two owners), failure backoff, and the background
+ * refresher's candidate query over the credentials table.
+ */
+import type { RefreshCandidates, RefreshLeases } from "../domain/oauth/ports.js";
+import { db, type Sql } from "./db.js";
+
+export function createRefreshLeases(sql: Sql): RefreshLeases {
+  return {
+    acquire: (credentialId, owner, ttlMs) =>
+      db(async () => {
+        const rows = await sql`
+          insert into credential_refresh_leases (credential_id, owner, lease_expires_at)
+          values (${credentialId}, ${owner}, now() + ${ttlMs} * interval '1 millisecond')
+          on conflict (credential_id) do update
+            set owner = excluded.owner, lease_expires_at = excluded.lease_expires_at
+            where credential_refresh_leases.owner is null
+               or credential_refresh_leases.owner = excluded.owner
+               or credential_refresh_leases.lease_expires_at < now()
+          returning credential_id`;
+        return rows.length === 1;
+      }),
+
+    release: (credentialId, owner) =>
+      db(async () => {
+        await sql`update credential_refresh_leases set owner = null, lease_expires_at = null
+          where credential_id = ${credentialId} and owner = ${owner}`;
+      }),
+
+    state: (credentialId) =>
+      db(async () => {
+        const [r] = await sql<{ next_attempt_at: Date | null; in_doubt_since: Date | null }[]>`
+          select next_attempt_at, in_doubt_since from credential_refresh_leases where credential_id = ${credentialId}`;
+        return r && { nextAttemptAt: r.next_attempt_at, inDoubtSince: r.in_doubt_since };
+      }),
+
+    recordSuccess: (credentialId, at) =>
+      db(async () => {
+        await sql`
+          insert into credential_refresh_leases (credential_id, last_refresh_at) values (${credentialId}, ${at})
+          on conflict (credential_id) do update
+            set last_refresh_at = ${at}, last_error = null, in_doubt_since = null, next_attempt_at = null`;
+      }),
+
+    recordFailure: (credentialId, f) =>
+      db(async () => {
+        const doubt = f.inDoubt ? f.at : null;
+        await sql`
+          insert into credential_refresh_leases (credential_id, last_error, in_doubt_since, next_attempt_at)
+          values (${credentialId}, ${f.error}, ${doubt}, ${f.retryAt})
+          on conflict (credential_id) do update
+            set last_error = ${f.error}, next_attempt_at = ${f.retryAt},
+                in_doubt_since = coalesce(credential_refresh_leases.in_doubt_since, ${doubt})`;
+      }),
+  };
+}
+
+export function createRefreshCandidates(sql: Sql): RefreshCandidates {
+  return {
+    due: (q) =>
+      db(async () => {
+        const rows = await sql<{ id: string; idle: boolean }[]>`
+          select c.id,
+                 not (c.access_token_expires_at is not null and c.access_token_expires_at < ${q.expiringBefore}) as idle
+          from credentials c
+          left join credential_refresh_leases l on l.credential_id = c.id
+          where c.kind = 'oauth2' and c.status = 'active' and c.refresh_token_ciphertext is not null
+            and (l.next_attempt_at is null or l.next_attempt_at <= ${q.now})
+            and ((c.access_token_expires_at is not null and c.access_token_expires_at < ${q.expiringBefore})
+                 or coalesce(l.last_refresh_at, c.created_at) < ${q.idleBefore})
+          order by c.access_token_expires_at asc nulls last
+          limit ${q.limit}`;
+        return rows.map((r) => ({ id: r.id, idle: r.idle }));
+      }),
+  };
+}
