@@ -36,7 +36,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
     createPostgresUser: asRoot,
     postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", `unix_socket_directories=${dir}`],
     onLog: opts.onLog ?? (() => {}),
-    onError: opts.onLog ?? (() => {}),
+    onError: (e) => opts.onLog?.(String(e)),
   });
   const initialised = await stat(path.join(dir, "PG_VERSION")).then(
     () => true,
