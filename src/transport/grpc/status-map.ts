@@ -42,7 +42,7 @@ export function toWireError(err: unknown, log: Logger): WireError {
       log.error({ err: err.cause ?? err }, "internal error");
       return { code, message: INTERNAL_MESSAGE };
     }
-    if (err.cause !== undefined) log.warn({ err: err.cause, code: err.code }, err.message);
+    if (err.cause !== undefined) log.warn({ err: err.cause, error_code: err.code }, err.message);
     const field = (err as { field?: unknown }).field;
     return typeof field === "string" ? { code, message: err.message, field } : { code, message: err.message };
   }

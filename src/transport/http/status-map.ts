@@ -32,7 +32,7 @@ export interface HttpError {
 /** Maps anything thrown to a status and a safe JSON body; unknown errors are logged and become 500. */
 export function toHttpError(err: unknown, log: Logger): HttpError {
   if (isDomainError(err) && err.code !== "internal") {
-    if (err.cause !== undefined) log.warn({ err: err.cause, code: err.code }, err.message);
+    if (err.cause !== undefined) log.warn({ err: err.cause, error_code: err.code }, err.message);
     return { status: HTTP_STATUS[err.code], body: { error: err.code, message: err.message } };
   }
   log.error({ err: isDomainError(err) ? (err.cause ?? err) : err }, "internal error");

@@ -1,0 +1,233 @@
+/**
+ * Adapts transport-neutral service implementations (src/api/types.ts) to grpc-js, generically from
+ * their descriptors: no method is named here. Everything per method (path, codecs, allowed roles,
+ * metric children) is computed once in `adaptService`; a call then costs one hash for the token,
+ * one AbortController, the handler, and one metrics/log record.
+ *
+ * Responses are encoded inside the handler (the wire serializer is the identity), so an
+ * unencodable response is mapped like any other error instead of surfacing from grpc-js.
+ */
+import { once } from "node:events";
+import { performance } from "node:perf_hooks";
+import { create, fromBinary, toBinary, type DescMessage, type DescMethod } from "@bufbuild/protobuf";
+import {
+  Metadata,
+  status,
+  type MethodDefinition,
+  type sendUnaryData,
+  type ServerUnaryCall,
+  type ServerWritableStream,
+  type ServiceDefinition,
+  type UntypedHandleCall,
+  type UntypedServiceImplementation,
+} from "@grpc/grpc-js";
+import type { Caller, Role, ServiceBinding } from "../../api/types.js";
+import { rolesAllowed, type Authenticator } from "../../auth/callers.js";
+import type { RpcLogLevel } from "../../config/transport.js";
+import { FailedPrecondition, InvalidArgument, PermissionDenied } from "../../domain/errors.js";
+import type { Logger } from "../../observability/logger.js";
+import { codeName, type Metrics, type RpcMetrics } from "../../observability/metrics.js";
+import { CANCELLED, closeIterator, DRAINING, FORCED, InFlight, nextOrAbort, requestIdFrom, RpcCallContext } from "./call-context.js";
+import { toWireError } from "./status-map.js";
+
+export interface GrpcAdapterDeps {
+  authenticator: Authenticator;
+  logger: Logger;
+  metrics: Metrics;
+  /** Level of the one-line-per-RPC log; "silent" turns it off. */
+  rpcLogLevel: RpcLogLevel;
+  inFlight: InFlight;
+}
+
+export interface AdaptedService {
+  definition: ServiceDefinition;
+  handlers: UntypedServiceImplementation;
+}
+
+type Handler = (req: unknown, ctx: RpcCallContext) => unknown;
+
+interface MethodEntry {
+  name: string;
+  method: DescMethod;
+  output: DescMessage;
+  impl: object;
+  fn: Handler | undefined;
+  allowed: ReadonlySet<Role>;
+  metrics: RpcMetrics;
+  deps: GrpcAdapterDeps;
+}
+
+/** What the deserializer yields for bytes that are not the request message: answered INVALID_ARGUMENT. */
+const MALFORMED = Symbol("malformed");
+const UNIMPLEMENTED = Symbol("unimplemented");
+
+export function adaptService(binding: ServiceBinding, deps: GrpcAdapterDeps): AdaptedService {
+  const { service, implementation } = binding;
+  const definition: Record<string, MethodDefinition<unknown, Buffer>> = {};
+  const handlers: UntypedServiceImplementation = {};
+  for (const method of service.methods) {
+    const kind = method.methodKind;
+    if (kind !== "unary" && kind !== "server_streaming") {
+      throw new FailedPrecondition(`${service.typeName}/${method.name}: ${kind} methods are not supported`);
+    }
+    const input = method.input;
+    const fn = (implementation as Record<string, unknown>)[method.localName];
+    const name = `${service.typeName}/${method.name}`;
+    const entry: MethodEntry = {
+      name,
+      method,
+      output: method.output,
+      impl: implementation,
+      fn: typeof fn === "function" ? (fn as Handler) : undefined,
+      allowed: rolesAllowed(method),
+      metrics: deps.metrics.rpc(name, "grpc"),
+      deps,
+    };
+    definition[method.localName] = {
+      path: `/${name}`,
+      originalName: method.name,
+      requestStream: false,
+      responseStream: kind === "server_streaming",
+      requestSerialize: (msg: unknown) => Buffer.from(toBinary(input, create(input, msg as never))),
+      requestDeserialize: (buf: Buffer) => {
+        try {
+          return fromBinary(input, buf);
+        } catch {
+          return MALFORMED;
+        }
+      },
+      responseSerialize: (buf: Buffer) => buf,
+      // Only clients use this side; the server never decodes its own responses.
+      responseDeserialize: (buf: Buffer) => fromBinary(method.output, buf) as unknown as Buffer,
+    };
+    handlers[method.localName] = (
+      kind === "unary"
+        ? (call: ServerUnaryCall<unknown, Buffer>, cb: sendUnaryData<Buffer>) => void handleUnary(entry, call, cb)
+        : (call: ServerWritableStream<unknown, Buffer>) => void handleStream(entry, call)
+    ) as UntypedHandleCall;
+  }
+  return { definition: definition as ServiceDefinition, handlers };
+}
+
+/** Authenticates, authorizes and validates before the handler runs; throws domain errors. */
+function admit(m: MethodEntry, metadata: Metadata, request: unknown): Caller {
+  const auth = metadata.get("authorization")[0];
+  const caller = m.deps.authenticator.authenticate(typeof auth === "string" ? auth : undefined);
+  if (!m.allowed.has(caller.role)) throw new PermissionDenied(`role ${caller.role} may not call ${m.name}`);
+  if (request === MALFORMED) throw new InvalidArgument("request", `is not a valid ${m.method.input.typeName}`);
+  if (!m.fn) throw UNIMPLEMENTED;
+  return caller;
+}
+
+function encode(m: MethodEntry, init: unknown): Buffer {
+  const bytes = toBinary(m.output, create(m.output, init as never));
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+function trailer(requestId: string): Metadata {
+  const md = new Metadata();
+  md.set("x-request-id", requestId);
+  return md;
+}
+
+/** The code a cancelled call ends with: the deadline's, or the client's cancel. */
+function cancelCode(call: { getDeadline(): Date | number }): status {
+  const d = call.getDeadline();
+  const at = typeof d === "number" ? d : d.getTime();
+  return Number.isFinite(at) && at <= Date.now() ? status.DEADLINE_EXCEEDED : status.CANCELLED;
+}
+
+function errorStatus(m: MethodEntry, err: unknown, log: Logger, requestId: string) {
+  if (err === UNIMPLEMENTED) return { code: status.UNIMPLEMENTED, details: `${m.name} is not implemented`, metadata: trailer(requestId) };
+  const w = toWireError(err, log);
+  return { code: w.code, details: w.message, metadata: trailer(requestId) };
+}
+
+async function handleUnary(m: MethodEntry, call: ServerUnaryCall<unknown, Buffer>, callback: sendUnaryData<Buffer>): Promise<void> {
+  const start = performance.now();
+  const { logger, inFlight } = m.deps;
+  const requestId = requestIdFrom(call.metadata.get("x-request-id")[0]);
+  const ac = new AbortController();
+  const onCancel = () => ac.abort(CANCELLED);
+  call.once("cancelled", onCancel);
+  inFlight.unary.add(ac);
+  let caller: Caller | undefined;
+  let code: status = status.OK;
+  try {
+    caller = admit(m, call.metadata, call.request);
+    const res = await m.fn!.call(m.impl, call.request, new RpcCallContext(caller, requestId, ac.signal, logger));
+    const buf = encode(m, res);
+    if (call.cancelled) code = cancelCode(call);
+    else callback(null, buf, trailer(requestId));
+  } catch (err) {
+    if (call.cancelled) {
+      code = cancelCode(call);
+    } else {
+      const s = errorStatus(m, err, logger.child({ request_id: requestId }), requestId);
+      code = s.code;
+      callback(s);
+    }
+  } finally {
+    inFlight.unary.delete(ac);
+    call.removeListener("cancelled", onCancel);
+    finish(m, start, code, caller, requestId);
+  }
+}
+
+async function handleStream(m: MethodEntry, call: ServerWritableStream<unknown, Buffer>): Promise<void> {
+  const start = performance.now();
+  const { logger, inFlight } = m.deps;
+  const requestId = requestIdFrom(call.metadata.get("x-request-id")[0]);
+  const ac = new AbortController();
+  const onCancel = () => ac.abort(CANCELLED);
+  call.once("cancelled", onCancel);
+  inFlight.streams.add(ac);
+  // A stream opened while draining ends at once, cleanly.
+  if (inFlight.draining) ac.abort(DRAINING);
+  let caller: Caller | undefined;
+  let code: status = status.OK;
+  try {
+    caller = admit(m, call.metadata, call.request);
+    const ctx = new RpcCallContext(caller, requestId, ac.signal, logger);
+    const it = (m.fn!.call(m.impl, call.request, ctx) as AsyncIterable<unknown>)[Symbol.asyncIterator]();
+    for (;;) {
+      const r = await nextOrAbort(it, ac.signal);
+      if (r === nextOrAbort.DONE) {
+        closeIterator(it, ctx.log);
+        break;
+      }
+      if (r.done) break;
+      if (!call.write(encode(m, r.value))) {
+        // Backpressure: wait for the client to read, unless the call ends first.
+        await once(call, "drain", { signal: ac.signal }).catch(() => undefined);
+      }
+    }
+    const reason: unknown = ac.signal.reason;
+    if (reason === CANCELLED || call.cancelled) code = cancelCode(call);
+    else if (reason !== FORCED) call.end(trailer(requestId)); // finished, or drained: OK
+  } catch (err) {
+    if (call.cancelled) {
+      code = cancelCode(call);
+    } else {
+      const s = errorStatus(m, err, logger.child({ request_id: requestId }), requestId);
+      code = s.code;
+      call.emit("error", s);
+    }
+  } finally {
+    inFlight.streams.delete(ac);
+    call.removeListener("cancelled", onCancel);
+    finish(m, start, code, caller, requestId);
+  }
+}
+
+function finish(m: MethodEntry, start: number, code: status, caller: Caller | undefined, requestId: string): void {
+  const ms = performance.now() - start;
+  m.metrics.observe(code, ms / 1000);
+  const level = m.deps.rpcLogLevel;
+  if (level !== "silent") {
+    m.deps.logger[level](
+      { method: m.name, status: codeName(code), ms: Math.round(ms * 100) / 100, caller: caller?.name, request_id: requestId, transport: "grpc" },
+      "rpc",
+    );
+  }
+}

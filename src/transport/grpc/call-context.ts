@@ -1,0 +1,89 @@
+/**
+ * The per-call pieces both internal transports share: the CallContext handed to service methods
+ * (with a child logger built only if the handler asks for it, since most calls never log), request
+ * ids, and the registry of in-flight calls that drain and force-close abort.
+ */
+import { randomUUID } from "node:crypto";
+import type { Caller, CallContext } from "../../api/types.js";
+import type { Logger } from "../../observability/logger.js";
+
+export class RpcCallContext implements CallContext {
+  #log: Logger | undefined;
+  constructor(
+    readonly caller: Caller,
+    readonly requestId: string,
+    readonly signal: AbortSignal,
+    private readonly root: Logger,
+  ) {}
+
+  get log(): Logger {
+    this.#log ??= this.root.child({ request_id: this.requestId, caller: this.caller.name });
+    return this.#log;
+  }
+}
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+/** The client's x-request-id when it is a sane token (it lands in logs), else a fresh UUID. */
+export function requestIdFrom(value: unknown): string {
+  return typeof value === "string" && REQUEST_ID.test(value) ? value : randomUUID();
+}
+
+/**
+ * In-flight calls, so shutdown can reach them: drain aborts server streams (they end cleanly, OK)
+ * and leaves unary calls to finish; force aborts everything.
+ */
+export class InFlight {
+  readonly unary = new Set<AbortController>();
+  readonly streams = new Set<AbortController>();
+  draining = false;
+
+  drain(): void {
+    this.draining = true;
+    for (const ac of this.streams) ac.abort(DRAINING);
+  }
+
+  force(): void {
+    for (const ac of this.unary) ac.abort(FORCED);
+    for (const ac of this.streams) ac.abort(FORCED);
+  }
+
+  get size(): number {
+    return this.unary.size + this.streams.size;
+  }
+}
+
+/** Abort reasons, so a stream can tell "server is draining" (end with OK) from a client cancel. */
+export const DRAINING = Symbol("draining");
+export const FORCED = Symbol("forced");
+export const CANCELLED = Symbol("cancelled");
+
+const DONE = Symbol("aborted");
+
+/**
+ * Next item of an async iterator, or DONE when the signal aborts first. Unlike Promise.race against
+ * one long-lived abort promise, this leaves no reaction behind per item on long streams.
+ */
+export function nextOrAbort<T>(it: AsyncIterator<T>, signal: AbortSignal): Promise<IteratorResult<T> | typeof DONE> {
+  if (signal.aborted) return Promise.resolve(DONE);
+  return new Promise((resolve, reject) => {
+    const onAbort = () => resolve(DONE);
+    signal.addEventListener("abort", onAbort, { once: true });
+    it.next().then(
+      (r) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(r);
+      },
+      (err: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(err);
+      },
+    );
+  });
+}
+nextOrAbort.DONE = DONE;
+
+/** Ends an abandoned iterator without waiting for it (a generator stuck in an await ends later). */
+export function closeIterator(it: AsyncIterator<unknown>, log: Logger): void {
+  it.return?.().catch((err: unknown) => log.warn({ err }, "stream iterator failed while closing"));
+}
