@@ -1,0 +1,125 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import * as grpc from "@grpc/grpc-js";
+import { service as healthService } from "grpc-health-check";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CredentialsService } from "../../src/gen/latchkey/v1/credentials_pb.js";
+import { WebhooksService } from "../../src/gen/latchkey/v1/webhooks_pb.js";
+import { createMetrics } from "../../src/observability/metrics.js";
+import { startGrpcServer } from "../../src/transport/grpc/server.js";
+import { authenticator, bearer, bindings, captureLogs, grpcClient, TOKENS, unary } from "./transport-fixtures.js";
+
+function start(extra: Partial<Parameters<typeof startGrpcServer>[0]> = {}) {
+  return startGrpcServer({
+    bindings: bindings(),
+    authenticator,
+    logger: captureLogs().logger,
+    metrics: createMetrics({ defaultMetrics: false }),
+    host: "127.0.0.1",
+    port: 0,
+    rpcLogLevel: "silent",
+    ...extra,
+  });
+}
+
+describe("gRPC drain", () => {
+  it("ends server streams cleanly, lets in-flight unary calls finish, and turns health NOT_SERVING", async () => {
+    const server = await start();
+    const address = `127.0.0.1:${server.port}`;
+    const hooks = grpcClient(WebhooksService, address);
+    const creds = grpcClient(CredentialsService, address);
+    const Health = grpc.makeGenericClientConstructor(healthService, "Health");
+    const health = new Health(address, grpc.credentials.createInsecure()) as grpc.Client & Record<string, (...a: unknown[]) => any>;
+
+    const watched: string[] = [];
+    const watch = health.watch!({ service: "" }) as grpc.ClientReadableStream<{ status: string }>;
+    watch.on("data", (m) => watched.push(m.status));
+    const watchEnded = new Promise<grpc.StatusObject>((resolve) => watch.on("status", resolve));
+    watch.on("error", () => undefined);
+
+    const stream = hooks.streamEvents!({ consumer: "live" }, bearer(TOKENS.consumer)) as grpc.ClientReadableStream<{ id: string }>;
+    const events: string[] = [];
+    stream.on("data", (e) => events.push(e.id));
+    stream.on("error", () => undefined);
+    const streamStatus = new Promise<grpc.StatusObject>((resolve) => stream.on("status", resolve));
+    await new Promise((r) => stream.once("data", r));
+
+    const slow = unary(creds, "getCredential", { userId: "u", credentialId: "slow" }, bearer(TOKENS.operator));
+    await new Promise((r) => setTimeout(r, 50)); // the slow call is in flight
+    const started = Date.now();
+    await server.drain(5000);
+    expect(Date.now() - started).toBeLessThan(2000);
+
+    expect((await streamStatus).code).toBe(grpc.status.OK);
+    expect(events.length).toBeGreaterThan(0);
+    const slowResult = await slow;
+    expect(slowResult.err).toBeNull();
+    expect(slowResult.res.credential.id).toBe("slow");
+    await watchEnded;
+    expect(watched).toEqual(["SERVING", "NOT_SERVING"]);
+    for (const c of [hooks, creds, health]) c.close();
+  });
+
+  it("aborts calls still running when the drain timeout passes", async () => {
+    const server = await start();
+    const creds = grpcClient(CredentialsService, `127.0.0.1:${server.port}`);
+    const stuck = unary(creds, "getCredential", { userId: "u", credentialId: "wait-abort" }, bearer(TOKENS.operator));
+    await new Promise((r) => setTimeout(r, 50));
+    const started = Date.now();
+    await server.drain(200);
+    expect(Date.now() - started).toBeLessThan(1500);
+    const { err } = await stuck;
+    expect(err).not.toBeNull();
+    creds.close();
+  });
+});
+
+describe("gRPC TLS", () => {
+  let dir: string;
+  const file = (name: string) => path.join(dir, name);
+
+  function openssl(...args: string[]) {
+    execFileSync("openssl", args, { stdio: "pipe" });
+  }
+
+  /** A CA, a server certificate for 127.0.0.1/localhost, and a client certificate, all signed by the CA. */
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(tmpdir(), "latchkey-tls-"));
+    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1", "-subj", "/CN=test-ca", "-keyout", file("ca.key"), "-out", file("ca.crt"));
+    writeFileSync(file("server.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n");
+    writeFileSync(file("client.ext"), "extendedKeyUsage=clientAuth\n");
+    for (const who of ["server", "client"]) {
+      openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj", `/CN=${who}`, "-keyout", file(`${who}.key`), "-out", file(`${who}.csr`));
+      openssl("x509", "-req", "-in", file(`${who}.csr`), "-CA", file("ca.crt"), "-CAkey", file("ca.key"), "-CAcreateserial", "-days", "1", "-extfile", file(`${who}.ext`), "-out", file(`${who}.crt`));
+    }
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("serves TLS from certificate files", async () => {
+    const server = await start({ tls: { certFile: file("server.crt"), keyFile: file("server.key") } });
+    const creds = grpcClient(CredentialsService, `127.0.0.1:${server.port}`, grpc.credentials.createSsl(readFileSync(file("ca.crt"))));
+    const { err, res } = await unary(creds, "listProviders", {}, bearer(TOKENS.operator));
+    expect(err).toBeNull();
+    expect(res.providers).toHaveLength(1);
+    const plain = grpcClient(CredentialsService, `127.0.0.1:${server.port}`);
+    expect((await unary(plain, "listProviders", {}, bearer(TOKENS.operator), { deadline: Date.now() + 2000 })).err?.code).toBe(grpc.status.UNAVAILABLE);
+    creds.close();
+    plain.close();
+    server.forceClose();
+  });
+
+  it("requires a client certificate signed by the client CA under mutual TLS", async () => {
+    const server = await start({ tls: { certFile: file("server.crt"), keyFile: file("server.key"), clientCaFile: file("ca.crt") } });
+    const address = `127.0.0.1:${server.port}`;
+    const ca = readFileSync(file("ca.crt"));
+    const withCert = grpcClient(CredentialsService, address, grpc.credentials.createSsl(ca, readFileSync(file("client.key")), readFileSync(file("client.crt"))));
+    expect((await unary(withCert, "listProviders", {}, bearer(TOKENS.operator))).err).toBeNull();
+    const without = grpcClient(CredentialsService, address, grpc.credentials.createSsl(ca));
+    expect((await unary(without, "listProviders", {}, bearer(TOKENS.operator), { deadline: Date.now() + 2000 })).err?.code).toBe(grpc.status.UNAVAILABLE);
+    withCert.close();
+    without.close();
+    server.forceClose();
+  });
+});
