@@ -1,0 +1,84 @@
+/**
+ * GetAccessToken on a valid API-key token over gRPC, 64 concurrent streams from another process,
+ * against the bare grpc-js echo (same method path, same response size). Target: throughput ratio
+ * ≥ 0.6, p99 ≤ 3x. Also measured: the same with the per-RPC log line off (LOG_RPC_LEVEL=debug), to
+ * show what logging costs, and an audit check: every hand-out has its access_audit row.
+ */
+import { CredentialsService } from "../src/gen/latchkey/v1/credentials_pb.js";
+import { startServer } from "./lib/child.js";
+import { API_KEY_PROVIDER, BENCH_USER, benchApiKey, getAccessTokenRequest, GET_ACCESS_TOKEN_PATH } from "./lib/fixtures.js";
+import { startDeployment } from "./lib/latchkey.js";
+import { grpcLoad, plain } from "./lib/load.js";
+import { createRpcClient } from "./lib/rpc-client.js";
+import { compare, defineScenario } from "./lib/scenario.js";
+
+const CONCURRENCY = 64;
+const TARGET = { throughputRatioAtLeast: 0.6, p99RatioAtMost: 3 };
+
+export default defineScenario({
+  name: "get-access-token",
+  title: "GetAccessToken (valid token, 64 streams) vs bare grpc-js echo",
+  async run(ctx) {
+    const facts: Record<string, number | string | boolean> = {};
+    const notes: string[] = [];
+    const deployment = await startDeployment({ databaseUrl: ctx.databaseUrl, label: "gat" });
+    const echo = await startServer<{ port: number }>("baselines/grpc-echo-server.ts", { logName: "grpc-echo" });
+    try {
+      const [replica] = deployment.replicas;
+      const target = `127.0.0.1:${replica!.ready.grpcPort}`;
+      const op = createRpcClient(target, deployment.callers.operatorToken);
+      const created = await op.unary(CredentialsService.method.createApiKeyCredential, {
+        userId: BENCH_USER,
+        provider: API_KEY_PROVIDER,
+        apiKey: benchApiKey(),
+        title: "bench",
+      });
+      op.close();
+      const credentialId = created.credential!.id;
+      const spec = {
+        path: GET_ACCESS_TOKEN_PATH,
+        requests: [getAccessTokenRequest(BENCH_USER, credentialId).toString("base64")],
+        metadata: { authorization: `Bearer ${deployment.callers.executorToken}` },
+        concurrency: CONCURRENCY,
+        connections: 1,
+        durationS: ctx.durationS,
+        warmupS: ctx.warmupS,
+      };
+
+      ctx.log("baseline: grpc-js echo");
+      const base = await grpcLoad("grpc-js echo", { ...spec, targets: [`127.0.0.1:${echo.ready.port}`] });
+      const auditBefore = await countAudit(deployment.db.sql, credentialId);
+      ctx.log("subject: latchkey (LOG_RPC_LEVEL=info)");
+      const subj = await grpcLoad("latchkey", { ...spec, targets: [target] });
+      const auditAfter = await countAudit(deployment.db.sql, credentialId);
+      facts["response bytes (echo / latchkey)"] = `${base.raw.responseBytes} / ${subj.raw.responseBytes}`;
+      facts["tokens handed out / audit rows written"] = `${subj.raw.okTotal} / ${auditAfter - auditBefore}`;
+      facts["every hand-out audited"] = auditAfter - auditBefore === subj.raw.okTotal;
+
+      ctx.log("subject: latchkey with the per-RPC log line off (LOG_RPC_LEVEL=debug)");
+      const quiet = await deployment.addReplica({ LOG_RPC_LEVEL: "debug" });
+      const quietM = await grpcLoad("latchkey, rpc log off", { ...spec, targets: [`127.0.0.1:${quiet.ready.grpcPort}`] });
+      ctx.log("baseline again (noise check)");
+      const base2 = await grpcLoad("grpc-js echo (2nd)", { ...spec, targets: [`127.0.0.1:${echo.ready.port}`] });
+      facts["echo run-to-run drift (2nd / 1st throughput)"] = base.rps ? Math.round((base2.rps / base.rps) * 100) / 100 : 0;
+      if (base.raw.responseBytes !== subj.raw.responseBytes) notes.push("response sizes differ: the echo's fixture no longer matches Latchkey's answer");
+
+      return {
+        comparisons: [
+          compare("GetAccessToken vs echo", plain(base), plain(subj), TARGET),
+          compare("GetAccessToken, rpc log off vs echo (2nd run)", plain(base2), plain(quietM), TARGET),
+        ],
+        facts,
+        notes,
+      };
+    } finally {
+      await echo.stop();
+      await deployment.stop();
+    }
+  },
+});
+
+async function countAudit(sql: import("../src/storage/db.js").Sql, credentialId: string): Promise<number> {
+  const [row] = await sql<{ n: string }[]>`select count(*)::text as n from access_audit where credential_id = ${credentialId}`;
+  return Number(row?.n ?? 0);
+}

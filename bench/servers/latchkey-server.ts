@@ -1,0 +1,21 @@
+/**
+ * Latchkey as the benchmarks run it: one replica per process, through the same `loadConfig` +
+ * `startLatchkey` wiring as src/main.ts. Configuration comes from the environment as in production;
+ * BENCH_SCHEMA (the run's Postgres schema) and BENCH_LOG_FILE (pino destination, so log cost stays
+ * in the measurement without the orchestrator having to drain a pipe) are the only bench additions.
+ * Prints {"ready": {"grpcPort", "internalPort", "publicPort", "pid"}}.
+ */
+import { pino } from "pino";
+import { loadConfig, startLatchkey } from "../../src/app.js";
+import { createLogger } from "../../src/observability/logger.js";
+import { announceReady } from "../lib/child.js";
+
+const config = loadConfig(process.env);
+const logFile = process.env.BENCH_LOG_FILE;
+const logger = createLogger({
+  level: config.core.logLevel,
+  ...(logFile ? { destination: pino.destination({ dest: logFile, sync: true, mkdir: true }) } : {}),
+});
+const schema = process.env.BENCH_SCHEMA;
+const app = await startLatchkey(config, { logger, ...(schema ? { schema } : {}) });
+announceReady({ grpcPort: app.grpcPort, internalPort: app.internalPort, publicPort: app.publicPort, pid: process.pid }, () => app.stop());
