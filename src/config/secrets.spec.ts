@@ -4,9 +4,13 @@ import { describeSecretsConfig, loadSecretsConfig } from "./secrets.js";
 
 describe("loadSecretsConfig", () => {
   it("without VAULT_ADDR uses the local keyring at .latchkey/keyring.json", () => {
-    expect(loadSecretsConfig({})).toEqual({ engine: "local-keyring", file: ".latchkey/keyring.json", keyName: "latchkey" });
-    expect(loadSecretsConfig({ LATCHKEY_DATA_DIR: "/var/lib/lk" })).toMatchObject({ file: "/var/lib/lk/keyring.json" });
-    expect(loadSecretsConfig({ LATCHKEY_KEYRING_FILE: "/k.json" })).toMatchObject({ file: "/k.json" });
+    expect(loadSecretsConfig({})).toEqual({
+      engine: "local-keyring",
+      keyringFile: ".latchkey/keyring.json",
+      keyName: "latchkey",
+    });
+    expect(loadSecretsConfig({ LATCHKEY_DATA_DIR: "/var/lib/lk" })).toMatchObject({ keyringFile: "/var/lib/lk/keyring.json" });
+    expect(loadSecretsConfig({ LATCHKEY_KEYRING_FILE: "/k.json" })).toMatchObject({ keyringFile: "/k.json" });
   });
 
   it("with VAULT_ADDR and VAULT_TOKEN uses Vault transit with defaults", () => {

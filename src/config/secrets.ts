@@ -29,7 +29,7 @@ export interface VaultTransitConfig {
 
 export interface LocalKeyringConfig {
   engine: "local-keyring";
-  file: string;
+  keyringFile: string;
   keyName: string;
 }
 
@@ -44,7 +44,7 @@ export function loadSecretsConfig(env: Record<string, string | undefined>): Secr
   if (!addr) {
     const dataDir = get("LATCHKEY_DATA_DIR");
     const file = get("LATCHKEY_KEYRING_FILE") ?? (dataDir ? `${dataDir}/keyring.json` : DEFAULT_KEYRING_FILE);
-    return { engine: "local-keyring", file, keyName: "latchkey" };
+    return { engine: "local-keyring", keyringFile: file, keyName: "latchkey" };
   }
   let url: URL;
   try {
@@ -90,7 +90,7 @@ function trimSlashes(s: string): string {
 
 /** The configuration with secrets removed, for the startup log line. */
 export function describeSecretsConfig(c: SecretsConfig): Record<string, unknown> {
-  if (c.engine === "local-keyring") return { engine: c.engine, file: c.file, keyName: c.keyName };
+  if (c.engine === "local-keyring") return { engine: c.engine, keyringFile: c.keyringFile, keyName: c.keyName };
   return {
     engine: c.engine,
     addr: c.addr,

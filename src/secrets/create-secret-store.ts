@@ -12,8 +12,7 @@ export async function createSecretStore(config: SecretsConfig, logger: Logger): 
   const log = logger.child({ component: "secrets" });
   log.info(describeSecretsConfig(config), "secret store");
   if (config.engine === "local-keyring") {
-    log.warn({ file: config.file }, "using the local keyring: keys live on this machine's disk (set VAULT_ADDR for Vault)");
-    return createLocalKeyring({ file: config.file, keyName: config.keyName });
+    return createLocalKeyring({ file: config.keyringFile, keyName: config.keyName });
   }
   const auth =
     config.auth.kind === "token"
