@@ -71,6 +71,7 @@ function describe(body: Buffer): VerifyResult {
 export const discord: WebhookScheme = {
   name: "discord",
   acceptStatus: 204,
+  deliveryIdSigned: true,
   verify,
   checkSecret: (secret) => (publicKey(secret) ? undefined : "must be the application's Ed25519 public key (64 hex characters)"),
 };

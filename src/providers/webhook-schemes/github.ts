@@ -27,6 +27,7 @@ function verify({ body, headers, secrets }: VerifyInput): VerifyResult {
 export const github: WebhookScheme = {
   name: "github",
   acceptStatus: 200,
+  deliveryIdSigned: false,
   verify,
   generateSecret: () => randomBytes(32).toString("hex"),
   checkSecret: (secret) => (secret.length >= 1 && secret.length <= 1024 ? undefined : "must be 1..1024 characters"),

@@ -39,6 +39,7 @@ function verify({ body, headers, secrets, now }: VerifyInput): VerifyResult {
 export const linear: WebhookScheme = {
   name: "linear",
   acceptStatus: 200,
+  deliveryIdSigned: false,
   verify,
   checkSecret: (secret) => (secret.length >= 8 && secret.length <= 256 ? undefined : "must be the webhook's signing secret"),
   sign: ({ secret, body, deliveryId }: SignInput) => ({

@@ -67,6 +67,7 @@ function describe(body: Buffer, json: boolean): VerifyResult {
 export const slack: WebhookScheme = {
   name: "slack",
   acceptStatus: 200,
+  deliveryIdSigned: true,
   verify,
   checkSecret: (secret) => (/^[A-Za-z0-9]{8,128}$/.test(secret) ? undefined : "must be the app's signing secret"),
   sign: ({ secret, body, now }: SignInput) => signSlack(secret, body, Math.floor(now / 1000)),

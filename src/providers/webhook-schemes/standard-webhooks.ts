@@ -65,6 +65,7 @@ function verify({ body, headers, secrets, now }: VerifyInput): VerifyResult {
 export const standardWebhooks: WebhookScheme = {
   name: "standard-webhooks",
   acceptStatus: 200,
+  deliveryIdSigned: true,
   verify,
   generateSecret: () => PREFIX + randomBytes(32).toString("base64"),
   checkSecret: (secret) => (standardWebhooksKey(secret) ? undefined : "must be whsec_ followed by a base64 key of 16..64 bytes"),

@@ -52,6 +52,7 @@ function verify({ body, headers, secrets, now }: VerifyInput): VerifyResult {
 export const stripe: WebhookScheme = {
   name: "stripe",
   acceptStatus: 200,
+  deliveryIdSigned: true,
   verify,
   checkSecret: (secret) => (/^whsec_[A-Za-z0-9]{8,}$/.test(secret) ? undefined : "must be the endpoint's whsec_ signing secret"),
   sign: ({ secret, body, now }: SignInput) => ({ "stripe-signature": signStripe([secret], body, Math.floor(now / 1000)) }),

@@ -54,6 +54,12 @@ export interface WebhookScheme {
   /** Status of the answer to an accepted delivery (Slack wants 200, Discord webhook events 204). */
   readonly acceptStatus: number;
   /**
+   * Whether the delivery id is covered by the signature. When it is not (GitHub, Linear send it
+   * in an unsigned header), the inbox dedupes on a hash of the body instead, so a captured
+   * delivery replayed with a fresh id is still stored once.
+   */
+  readonly deliveryIdSigned: boolean;
+  /**
    * Makes a secret Latchkey can hand to the provider. Absent when the provider issues the secret
    * itself (Slack, Stripe, Discord, Linear): then the caller must pass it.
    */

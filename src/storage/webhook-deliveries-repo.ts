@@ -1,0 +1,68 @@
+/**
+ * Per-consumer delivery state: at-least-once with redelivery after the ack timeout. A claim is one
+ * statement, so two streams of the same consumer (on one replica or two) never receive the same
+ * event at once: the loser of an insert conflict re-checks the winner's row and skips it.
+ */
+import type { DeliveredEvent, EventFilter, WebhookDeliveriesRepo } from "../domain/webhooks/webhook.js";
+import { db, type Sql } from "./db.js";
+import { toEventRow, type RawEvent } from "./webhook-events-repo.js";
+
+export function createWebhookDeliveriesRepo(sql: Sql): WebhookDeliveriesRepo {
+  return {
+    touchConsumer: (consumer, now) =>
+      db(async () => {
+        await sql`
+          insert into webhook_consumers (name, created_at, last_seen_at) values (${consumer}, ${now}, ${now})
+          on conflict (name) do update set last_seen_at = excluded.last_seen_at`;
+      }),
+
+    claim: (consumer, f: EventFilter, now, ackTimeoutMs, limit) =>
+      db(async () => {
+        const due = new Date(now.getTime() + ackTimeoutMs);
+        const rows = await sql<(RawEvent & { attempts: number })[]>`
+          with candidates as (
+            select e.id from webhook_events e
+            where (cardinality(${f.webhookIds}::uuid[]) = 0 or e.webhook_id = any(${f.webhookIds}::uuid[]))
+              and (cardinality(${f.providers}::text[]) = 0 or e.provider = any(${f.providers}::text[]))
+              and (cardinality(${f.eventTypes}::text[]) = 0 or e.event_type = any(${f.eventTypes}::text[]))
+              and not exists (
+                select 1 from webhook_deliveries d
+                where d.consumer = ${consumer} and d.event_id = e.id
+                  and (d.acked_at is not null or d.next_attempt_at > ${now})
+              )
+            order by e.seq
+            limit ${limit}
+          ), claimed as (
+            insert into webhook_deliveries (consumer, event_id, attempts, next_attempt_at)
+            select ${consumer}, id, 1, ${due} from candidates
+            on conflict (consumer, event_id) do update
+              set attempts = webhook_deliveries.attempts + 1, next_attempt_at = excluded.next_attempt_at
+              where webhook_deliveries.acked_at is null and webhook_deliveries.next_attempt_at <= ${now}
+            returning event_id, attempts
+          )
+          select e.*, c.attempts from claimed c join webhook_events e on e.id = c.event_id
+          order by e.seq`;
+        return rows.map((r): DeliveredEvent => ({ ...toEventRow(r), attempt: r.attempts }));
+      }),
+
+    nextDeadline: (consumer) =>
+      db(async () => {
+        const [r] = await sql<{ at: Date | null }[]>`
+          select min(next_attempt_at) as at from webhook_deliveries where consumer = ${consumer} and acked_at is null`;
+        return r?.at ?? undefined;
+      }),
+
+    ack: (consumer, eventIds, now) =>
+      db(async () => {
+        if (eventIds.length === 0) return 0;
+        // An ack may name an event never streamed to this consumer (seen through ListEvents): record it too.
+        const rows = await sql`
+          insert into webhook_deliveries (consumer, event_id, attempts, next_attempt_at, acked_at)
+          select ${consumer}, e.id, 0, ${now}, ${now} from webhook_events e where e.id = any(${eventIds}::uuid[])
+          on conflict (consumer, event_id) do update set acked_at = excluded.acked_at
+            where webhook_deliveries.acked_at is null
+          returning event_id`;
+        return rows.length;
+      }),
+  };
+}
