@@ -50,7 +50,7 @@ export interface OAuthDefinition {
   token_headers?: Record<string, string>;
   /** Extra authorize-URL parameters (Google: access_type=offline, prompt=consent). */
   authorize_params?: Record<string, string>;
-  /** Dotted path to the object holding the tokens in the token answer (Slack: "authed_user"). */
+  /** Dotted path to the object holding the tokens when the answer nests them (Slack: "authed_user"); else the top level. */
   token_path?: string;
   /** Dotted paths to the username in the token answer itself, tried before userinfo. */
   username_paths?: string[];

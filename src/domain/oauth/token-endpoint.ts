@@ -72,9 +72,9 @@ export function processTokenResponse(p: ResolvedProvider, res: ProviderResponse,
   if (res.status < 200 || res.status >= 300 || !body) {
     throw new ProviderOAuthError(name, "invalid_response", res.status);
   }
-  const tokens = oauth.token_path ? getPath(body, oauth.token_path) : body;
-  if (typeof tokens !== "object" || tokens === null) throw new Internal({ cause: new Error(`${name}: token object missing`) });
-  const t = tokens as Record<string, unknown>;
+  // The nested object when present (Slack's code exchange); refresh answers come flat.
+  const nested = oauth.token_path ? getPath(body, oauth.token_path) : undefined;
+  const t = (typeof nested === "object" && nested !== null ? nested : body) as Record<string, unknown>;
   if (typeof t.access_token !== "string" || t.access_token.length === 0) {
     throw new Internal({ cause: new Error(`${name}: token answer without access_token`) });
   }
