@@ -64,8 +64,13 @@ afterAll(async () => {
 });
 
 const svc = () => createOAuthService({ flow: fx.flow });
-const start = (over: Record<string, unknown> = {}) =>
-  svc().startAuthorization({ userId: "u1", provider: "google", scopes: [], redirectUri: APP_REDIRECT, credentialId: "", ...over } as never, ctx);
+const start = async (over: Record<string, unknown> = {}) =>
+  (await svc().startAuthorization(
+    { userId: "u1", provider: "google", scopes: [], redirectUri: APP_REDIRECT, credentialId: "", ...over } as never,
+    ctx,
+  )) as { authorizationUrl: string; state: string };
+const complete = async (state: string, code: string) =>
+  (await svc().completeAuthorization({ state, code } as never, ctx)) as { credential: { id: string } & Record<string, unknown> };
 
 describe("OAuthService", () => {
   it("answers FAILED_PRECONDITION for a provider without client credentials", async () => {
@@ -87,11 +92,11 @@ describe("OAuthService", () => {
     const pending = await svc().getAuthorization({ state: started.state } as never, ctx);
     expect(pending).toMatchObject({ status: AuthorizationStatus.PENDING, provider: "google", userId: "u1" });
     const { code } = google.codes.authorize(started.authorizationUrl);
-    const done = await svc().completeAuthorization({ state: started.state, code } as never, ctx);
+    const done = await complete(started.state, code);
     expect(done.credential).toMatchObject({ provider: "google", username: "grace@example.test", status: CredentialStatus.ACTIVE });
     const completed = await svc().getAuthorization({ state: started.state } as never, ctx);
     expect(completed.status).toBe(AuthorizationStatus.COMPLETED);
-    expect(completed.credential?.id).toBe(done.credential?.id);
+    expect((completed.credential as { id?: string } | undefined)?.id).toBe(done.credential.id);
     await expect(svc().completeAuthorization({ state: started.state, code } as never, ctx)).rejects.toMatchObject({ code: "failed_precondition" });
   });
 
@@ -112,7 +117,7 @@ describe("background refresher", () => {
     now = new Date();
     const started = await start();
     const { code } = google.codes.authorize(started.authorizationUrl);
-    const row = (await svc().completeAuthorization({ state: started.state, code } as never, ctx)).credential!;
+    const row = (await complete(started.state, code)).credential;
     const deps = {
       refresher: fx.refresher,
       candidates: createRefreshCandidates(db.sql),
