@@ -44,6 +44,7 @@ export function createTokenKeeper(
   let timer: NodeJS.Timeout | undefined;
   let closed = false;
   let loggingIn: Promise<void> | undefined;
+  let recovering: Promise<boolean> | undefined;
 
   function schedule(ms: number, fn: () => Promise<void>): void {
     if (closed) return;
@@ -131,8 +132,26 @@ export function createTokenKeeper(
     },
     async recover() {
       if (auth.kind !== "approle" || closed) return false;
-      await login();
-      return true;
+      // Log in again only if the token itself is dead: when lookup-self still accepts it, the 403 is
+      // a policy problem and a login per call would only hammer Vault. Concurrent 403s share one check.
+      recovering ??= (async (): Promise<boolean> => {
+        try {
+          if (loggingIn) {
+            await loggingIn;
+            return true;
+          }
+          const alive: boolean = await client.tokenLookupSelf().then(
+            () => true,
+            (err: unknown) => (inspectVaultError(err).status === 403 ? false : Promise.reject(err)),
+          );
+          if (alive) return false;
+          await login();
+          return true;
+        } finally {
+          recovering = undefined;
+        }
+      })();
+      return recovering;
     },
     close() {
       closed = true;

@@ -201,6 +201,15 @@ describe("vault transit: authentication", () => {
     expect(s.tokens.stats.logins).toBe(2);
   });
 
+  it("a 403 from a policy (token still valid) fails as Unavailable without logging in again", async () => {
+    const approle = { roleId: "r", secretId: "s" };
+    const s = await server({ approle });
+    const t = await store(s, { token: undefined, roleId: "r", secretId: "s" });
+    s.deny("transit/encrypt/latchkey");
+    for (let i = 0; i < 3; i++) await expect(t.encrypt(secret, ctxA)).rejects.toThrow(/vault unavailable: permission denied/);
+    expect(s.tokens.stats.logins).toBe(1);
+  });
+
   it("refused AppRole credentials give a clear startup error without the secret id", async () => {
     const s = await server({ approle: { roleId: "r", secretId: "right-secret" } });
     const err = await createVaultTransit({ addr: s.addr, roleId: "r", secretId: "wrong-secret-id" }).catch(

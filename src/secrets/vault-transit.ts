@@ -84,10 +84,13 @@ export async function createVaultTransit(opts: VaultTransitOptions): Promise<Vau
   /** One Vault call, bounded, retried once after a re-login when Vault says 403. Raw node-vault errors. */
   function send<T>(fn: () => Promise<unknown>): Promise<T> {
     return limit(async () => {
+      const used = client.token;
       try {
         return (await fn()) as T;
       } catch (err) {
-        if (inspectVaultError(err).status === 403 && (await keeper.recover())) return (await fn()) as T;
+        if (inspectVaultError(err).status !== 403) throw err;
+        // Another call may already have logged in again since this one started.
+        if (client.token !== used || (await keeper.recover())) return (await fn()) as T;
         throw err;
       }
     });

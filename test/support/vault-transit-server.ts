@@ -42,6 +42,8 @@ export interface TransitServer {
   setMinDecryptionVersion(name: string, version: number): void;
   seal(): void;
   unseal(): void;
+  /** Answers 403 on this path (relative to /v1/) even with a valid token: a policy that lacks it. */
+  deny(path: string): void;
   /** Delays every answer (to exercise client timeouts). */
   setLatency(ms: number): void;
   stop(): Promise<void>;
@@ -55,6 +57,7 @@ export async function startTransitServer(opts: TransitServerOptions = {}): Promi
   const requests: RecordedRequest[] = [];
   let sealed = false;
   let latency = 0;
+  const denied = new Set<string>();
   const routes = buildRoutes({
     transitMount: opts.transitMount ?? "transit",
     approleMount: opts.approle?.mount ?? "approle",
@@ -72,9 +75,14 @@ export async function startTransitServer(opts: TransitServerOptions = {}): Promi
     if (sealed && path !== "sys/health") return { status: 503, body: { errors: ["Vault is sealed"] } };
     if (!route) return { status: 404, body: { errors: [`no handler for route "${path}". route entry not found.`] } };
     const token = tokens.check(header(req, "x-vault-token"));
-    if (route.authenticated && !token) return { status: 403, body: { errors: ["permission denied"] } };
+    if ((route.authenticated && !token) || denied.has(path)) return { status: 403, body: { errors: ["permission denied"] } };
     let body: Record<string, unknown> = {};
-    const raw = await readBody(req);
+    let raw: Buffer;
+    try {
+      raw = await readBody(req);
+    } catch {
+      return { status: 413, body: { errors: ["http: request body too large"] } };
+    }
     if (raw.length > 0) {
       try {
         body = JSON.parse(raw.toString("utf8")) as Record<string, unknown>;
@@ -131,6 +139,9 @@ export async function startTransitServer(opts: TransitServerOptions = {}): Promi
     },
     unseal: () => {
       sealed = false;
+    },
+    deny: (path) => {
+      denied.add(path);
     },
     setLatency: (ms) => {
       latency = ms;
