@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- scenario...] [--duration S] [--warmup S] [--full] [--doc]`
+ * `npm run bench [-- scenario...] [--duration S] [--warmup S] [--full] [--node-loaders] [--doc]`
  *
  * Runs each bench/<name>.bench.ts in turn (all, or the ones named), prints each scenario's
  * measurements beside its same-run baseline with their ratio, and writes bench/results/<time>.json
@@ -31,6 +31,8 @@ function parseArgs(argv: string[]) {
     else if (a.startsWith("--")) flags.add(a.slice(2));
     else names.push(a.replace(/\.bench\.ts$/, ""));
   }
+  // Forces the Node load generators even when h2load/wrk are installed (lib/load.ts).
+  if (flags.has("node-loaders")) process.env.BENCH_LOADER = "node";
   if (!(durationS > 0) || !(warmupS >= 0)) throw new Error("--duration must be > 0 and --warmup >= 0 (seconds)");
   return { names, flags, durationS, warmupS };
 }

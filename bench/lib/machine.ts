@@ -32,6 +32,9 @@ export function machineInfo(postgres: string): MachineInfo {
     node: process.version,
     postgres,
     loadAverageAtStart: os.loadavg().map((x) => Math.round(x * 100) / 100),
-    generators: { grpc: "bench/load/grpc-load.ts (grpc-js)", http: "bench/load/http-load.ts (node:http keep-alive)" },
+    generators: {
+      grpc: has("h2load") && process.env.BENCH_LOADER !== "node" ? "h2load (nghttp2-client); grpc-js for bursts and multi-request sets" : "bench/load/grpc-load.ts (grpc-js)",
+      http: has("wrk") && process.env.BENCH_LOADER !== "node" ? "wrk with pre-signed requests" : "bench/load/http-load.ts (node:http keep-alive)",
+    },
   };
 }

@@ -64,3 +64,18 @@ export function createRpcClient(target: string, bearer: string): RpcClient {
     close: () => client.close(),
   };
 }
+
+/** One call with raw bytes both ways: the exact response size, whatever generator the load uses. */
+export function rawUnary(target: string, path: string, request: Buffer, bearer: string): Promise<Buffer> {
+  const client = new Client(target, credentials.createInsecure(), { "grpc.use_local_subchannel_pool": 1 });
+  const md = new Metadata();
+  md.set("authorization", `Bearer ${bearer}`);
+  const id = (b: Buffer) => b;
+  return new Promise<Buffer>((resolve, reject) =>
+    client.makeUnaryRequest(path, id, id, request, md, { deadline: Date.now() + 30_000 }, (err, res) => {
+      client.close();
+      if (err) reject(err);
+      else resolve(res!);
+    }),
+  );
+}
