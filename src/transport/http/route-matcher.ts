@@ -7,12 +7,14 @@ import type { Route, RouteHandler, RouteParams } from "./route.js";
 
 interface Compiled {
   method: Route["method"];
+  path: string;
   segments: Array<{ literal: string } | { param: string }>;
   handler: RouteHandler;
 }
 
 export type Match =
-  | { kind: "found"; handler: RouteHandler; params: RouteParams }
+  /** `route` is the matched pattern (e.g. `/webhooks/:provider/:webhookId`): safe to log, unlike the URL. */
+  | { kind: "found"; handler: RouteHandler; params: RouteParams; route: string }
   /** The path exists but not for this method: answer 405 with `allow`. */
   | { kind: "method_not_allowed"; allow: string[] }
   | { kind: "not_found" };
@@ -28,6 +30,7 @@ function split(path: string): string[] {
 export function compileRoutes(routes: readonly Route[]): RouteMatcher {
   const compiled: Compiled[] = routes.map((r) => ({
     method: r.method,
+    path: r.path,
     handler: r.handler,
     segments: split(r.path).map((s) => (s.startsWith(":") ? { param: s.slice(1) } : { literal: s })),
   }));
@@ -63,7 +66,7 @@ export function compileRoutes(routes: readonly Route[]): RouteMatcher {
         const params = matchPath(c, parts);
         if (!params) continue;
         // HEAD is answered by GET routes too, as HTTP expects.
-        if (c.method === method || (method === "HEAD" && c.method === "GET")) return { kind: "found", handler: c.handler, params };
+        if (c.method === method || (method === "HEAD" && c.method === "GET")) return { kind: "found", handler: c.handler, params, route: c.path };
         allow.push(c.method);
       }
       return allow.length > 0 ? { kind: "method_not_allowed", allow } : { kind: "not_found" };
