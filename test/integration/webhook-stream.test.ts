@@ -197,6 +197,19 @@ describe("webhook event streams", () => {
     }
   });
 
+  it("accepts acks from a consumer that never streamed, and then never streams those events to it", async () => {
+    const h = await hook();
+    await send(h);
+    const [ev] = (await a.service.listEvents({ userId: "alice", webhookId: h.id, pageSize: 1, pageToken: "" } as never, a.ctx())).events!;
+    await ack(a, "ack-first", [ev!.id!, crypto.randomUUID()]);
+    const s = open(a, "ack-first", { webhookIds: [h.id] });
+    try {
+      expect(await s.next(300)).toBeUndefined();
+    } finally {
+      s.close();
+    }
+  });
+
   it("rejects bad consumer names and event ids", async () => {
     await expect(ack(a, "bad name!", [])).rejects.toBeInstanceOf(InvalidArgument);
     await expect(ack(a, "ok", ["nope"])).rejects.toBeInstanceOf(InvalidArgument);

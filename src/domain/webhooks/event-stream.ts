@@ -81,9 +81,13 @@ export function createWebhookEvents(deps: WebhookEventsDeps): WebhookEvents {
       }
     },
 
-    ack(consumer, eventIds) {
+    async ack(consumer, eventIds) {
       checkConsumer(consumer);
-      return deps.deliveries.ack(consumer, eventIds, new Date(now()));
+      if (eventIds.length === 0) return 0;
+      const at = new Date(now());
+      // A consumer may ack before it ever streamed (ids seen through ListEvents): register it first.
+      await deps.deliveries.touchConsumer(consumer, at);
+      return deps.deliveries.ack(consumer, eventIds, at);
     },
 
     async list(userId, webhookId, limit, beforeSeq) {
