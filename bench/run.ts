@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- scenario...] [--duration S] [--warmup S] [--full] [--node-loaders] [--doc]`
+ * `npm run bench [-- scenario...] [--duration S] [--warmup S] [--full] [--node-loaders] [--profile] [--doc]`
  *
  * Runs each bench/<name>.bench.ts in turn (all, or the ones named), prints each scenario's
  * measurements beside its same-run baseline with their ratio, and writes bench/results/<time>.json
@@ -33,6 +33,8 @@ function parseArgs(argv: string[]) {
   }
   // Forces the Node load generators even when h2load/wrk are installed (lib/load.ts).
   if (flags.has("node-loaders")) process.env.BENCH_LOADER = "node";
+  // CPU profiles of every Latchkey replica into bench/results/profiles/ (lib/latchkey.ts).
+  if (flags.has("profile")) process.env.BENCH_PROFILE = "1";
   if (!(durationS > 0) || !(warmupS >= 0)) throw new Error("--duration must be > 0 and --warmup >= 0 (seconds)");
   return { names, flags, durationS, warmupS };
 }

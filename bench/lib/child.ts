@@ -21,10 +21,12 @@ export interface SpawnOptions {
   /** stderr goes to bench/results/logs/<logName>.log (servers log there too, through their own env). */
   logName?: string;
   args?: string[];
+  /** Flags for node itself (e.g. --cpu-prof, which NODE_OPTIONS does not allow). */
+  nodeArgs?: string[];
 }
 
 function start(file: string, opts: SpawnOptions): ChildProcess {
-  const child = spawn(process.execPath, ["--import", "tsx", path.resolve(BENCH_DIR, file), ...(opts.args ?? [])], {
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), "--import", "tsx", path.resolve(BENCH_DIR, file), ...(opts.args ?? [])], {
     cwd: path.dirname(BENCH_DIR),
     env: { ...process.env, ...opts.env },
     stdio: ["ignore", "pipe", "pipe"],

@@ -57,7 +57,13 @@ export async function startDeployment(opts: DeploymentOptions): Promise<Deployme
   let n = 0;
   const addReplica = async (overrides: Record<string, string> = {}) => {
     const name = `${opts.label}-replica-${n++}`;
+    // --profile: each replica writes a V8 CPU profile on exit (one per thread, the loader's included;
+    // read the main thread's, the largest, with bench/tools/cpuprofile-top.ts).
+    const nodeArgs = process.env.BENCH_PROFILE
+      ? ["--cpu-prof", `--cpu-prof-dir=${path.join(RESULTS_DIR, "profiles", `${name}-${Date.now()}`)}`]
+      : [];
     const r = await startServer<ReplicaPorts>("servers/latchkey-server.ts", {
+      nodeArgs,
       env: { ...env, ...overrides, BENCH_LOG_FILE: path.join(RESULTS_DIR, "logs", `${name}.log`) },
       logName: name,
     });

@@ -45,7 +45,13 @@ export async function runH2load(spec: GrpcLoadSpec): Promise<GrpcLoadResult> {
       `http://${spec.targets[0]}${spec.path}`,
     ];
     await run("h2load", args, { maxBuffer: 1 << 24 });
-    const rows = (await readFile(log, "utf8")).trim().split("\n").filter(Boolean).map((l) => l.split("\t").map(Number));
+    // Status 0: the stream was still open when the main phase ended (cut off, not failed).
+    const rows = (await readFile(log, "utf8"))
+      .trim()
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => l.split("\t").map(Number))
+      .filter((r) => r[1] !== 0);
     const ok = rows.filter((r) => r[1] === 200).map((r) => r[2]! / 1000);
     const errorCodes: Record<string, number> = {};
     for (const r of rows) if (r[1] !== 200) errorCodes[`HTTP ${r[1]}`] = (errorCodes[`HTTP ${r[1]}`] ?? 0) + 1;
