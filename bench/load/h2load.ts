@@ -71,3 +71,36 @@ export async function runH2load(spec: GrpcLoadSpec): Promise<GrpcLoadResult> {
     await rm(dir, { recursive: true, force: true });
   }
 }
+
+export interface BurstResult {
+  /** Per-call latencies (ms) of calls answered with HTTP 200. */
+  latencies: number[];
+  httpErrors: number;
+  /** From h2load's "finished in": first request sent to last answer. */
+  wallMs: number;
+}
+
+/** Fires `n` calls at once over one connection (`-m n` streams) and waits for all of them. */
+export async function runH2loadBurst(target: string, path_: string, message: Buffer, metadata: Record<string, string>, n: number): Promise<BurstResult> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), "latchkey-h2burst-"));
+  try {
+    const body = path.join(dir, "frame.bin");
+    const log = path.join(dir, "requests.log");
+    await writeFile(body, grpcFrame(message));
+    const headers = { "content-type": "application/grpc", te: "trailers", ...metadata };
+    const { stdout } = await run(
+      "h2load",
+      ["-n", String(n), "-c", "1", "-m", String(n), "-d", body, "--log-file", log, ...Object.entries(headers).flatMap(([k, v]) => ["-H", `${k}: ${v}`]), `http://${target}${path_}`],
+      { maxBuffer: 1 << 22 },
+    );
+    const rows = (await readFile(log, "utf8")).trim().split("\n").filter(Boolean).map((l) => l.split("\t").map(Number));
+    const finished = /finished in ([\d.]+)(ms|s)/.exec(stdout);
+    return {
+      latencies: rows.filter((r) => r[1] === 200).map((r) => r[2]! / 1000),
+      httpErrors: rows.filter((r) => r[1] !== 200).length + (n - rows.length),
+      wallMs: finished ? Number(finished[1]) * (finished[2] === "s" ? 1000 : 1) : NaN,
+    };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
