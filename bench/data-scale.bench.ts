@@ -16,7 +16,7 @@ import { bulkInsertApiKeys, openKeyring, type SeededCredential } from "./lib/see
 const CONCURRENCY = 16;
 const PER_USER = 100;
 /** Distinct credentials / users each measurement cycles through. */
-const SAMPLE = 2000;
+const SAMPLE = 1000;
 
 interface Level {
   rows: number;

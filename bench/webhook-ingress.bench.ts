@@ -10,6 +10,7 @@ import { startDeployment } from "./lib/latchkey.js";
 import { httpLoad, plain } from "./lib/load.js";
 import { createRpcClient } from "./lib/rpc-client.js";
 import { compare, defineScenario } from "./lib/scenario.js";
+import { specArg } from "./lib/spec-arg.js";
 import type { DeliveryResult, DeliverySpec } from "./load/webhook-delivery.js";
 
 const CONCURRENCY = 32;
@@ -58,7 +59,7 @@ export default defineScenario({
         ratePerS: 100,
         durationS: ctx.durationS,
       };
-      const d = await runJson<DeliveryResult>("load/webhook-delivery.ts", { args: [JSON.stringify(dspec)], logName: "webhook-delivery" });
+      const d = await runJson<DeliveryResult>("load/webhook-delivery.ts", { args: [specArg(dspec)], logName: "webhook-delivery" });
       return {
         comparisons: [compare("signed POST stored vs bare 200", plain(base), plain(subj), TARGET)],
         facts: {

@@ -11,6 +11,7 @@ import { runH2load } from "../load/h2load.js";
 import type { HttpLoadResult, HttpLoadSpec } from "../load/http-load.js";
 import { runWrk } from "../load/wrk.js";
 import { runJson } from "./child.js";
+import { specArg } from "./spec-arg.js";
 import { has } from "./machine.js";
 import type { Measurement } from "./scenario.js";
 
@@ -35,7 +36,7 @@ export async function grpcLoad(label: string, spec: GrpcLoadSpec): Promise<Measu
     const r = await runH2load(spec);
     return { ...measurement(label, r, "h2load"), raw: r };
   }
-  const r = await runJson<GrpcLoadResult>("load/grpc-load.ts", { args: [JSON.stringify(spec)], logName: "grpc-load" });
+  const r = await runJson<GrpcLoadResult>("load/grpc-load.ts", { args: [specArg(spec)], logName: "grpc-load" });
   return { ...measurement(label, r, "grpc-js"), raw: r };
 }
 
@@ -44,7 +45,7 @@ export async function httpLoad(label: string, spec: HttpLoadSpec): Promise<Measu
     const r = await runWrk(spec);
     return { ...measurement(label, r, "wrk"), raw: r };
   }
-  const r = await runJson<HttpLoadResult>("load/http-load.ts", { args: [JSON.stringify(spec)], logName: "http-load" });
+  const r = await runJson<HttpLoadResult>("load/http-load.ts", { args: [specArg(spec)], logName: "http-load" });
   return { ...measurement(label, r, "node:http"), raw: r };
 }
 

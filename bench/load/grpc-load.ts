@@ -8,6 +8,7 @@
  * Prints one JSON line (GrpcLoadResult) on stdout.
  */
 import { Client, credentials, Metadata, status } from "@grpc/grpc-js";
+import { readSpecArg } from "../lib/spec-arg.js";
 import { Histogram, type LatencySummary } from "../lib/histogram.js";
 
 export interface GrpcLoadSpec {
@@ -129,7 +130,7 @@ export async function runGrpcLoad(spec: GrpcLoadSpec): Promise<GrpcLoadResult> {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const spec = JSON.parse(process.argv[2] ?? "{}") as GrpcLoadSpec;
+  const spec = readSpecArg<GrpcLoadSpec>(process.argv[2]);
   runGrpcLoad(spec).then(
     (r) => process.stdout.write(JSON.stringify(r) + "\n"),
     (err: unknown) => {

@@ -10,6 +10,7 @@
 import { randomUUID } from "node:crypto";
 import { Agent, request } from "node:http";
 import { webhookScheme } from "../../src/providers/webhook-schemes/index.js";
+import { readSpecArg } from "../lib/spec-arg.js";
 import { Histogram, type LatencySummary } from "../lib/histogram.js";
 
 export interface HttpLoadSpec {
@@ -103,7 +104,7 @@ export async function runHttpLoad(spec: HttpLoadSpec): Promise<HttpLoadResult> {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  runHttpLoad(JSON.parse(process.argv[2] ?? "{}") as HttpLoadSpec).then(
+  runHttpLoad(readSpecArg<HttpLoadSpec>(process.argv[2])).then(
     (r) => process.stdout.write(JSON.stringify(r) + "\n"),
     (err: unknown) => {
       process.stderr.write(`http-load: ${err instanceof Error ? err.stack : String(err)}\n`);

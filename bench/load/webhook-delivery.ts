@@ -8,6 +8,7 @@ import { randomUUID } from "node:crypto";
 import { Agent, request } from "node:http";
 import { WebhooksService } from "../../src/gen/latchkey/v1/webhooks_pb.js";
 import { webhookScheme } from "../../src/providers/webhook-schemes/index.js";
+import { readSpecArg } from "../lib/spec-arg.js";
 import { Histogram, type LatencySummary } from "../lib/histogram.js";
 import { createRpcClient } from "../lib/rpc-client.js";
 
@@ -114,7 +115,7 @@ export async function runDelivery(spec: DeliverySpec): Promise<DeliveryResult> {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  runDelivery(JSON.parse(process.argv[2] ?? "{}") as DeliverySpec).then(
+  runDelivery(readSpecArg<DeliverySpec>(process.argv[2])).then(
     (r) => {
       process.stdout.write(JSON.stringify(r) + "\n");
       process.exit(0);
