@@ -37,7 +37,7 @@ export interface CallerDecision {
  */
 export async function decideCallers(configured: CallerConfig[], hosts: string[], dataDir: string): Promise<CallerDecision> {
   if (configured.length > 0) return { callers: configured };
-  const exposed = hosts.filter((h) => !isLoopback(h));
+  const exposed = [...new Set(hosts.filter((h) => !isLoopback(h)))];
   if (exposed.length > 0) {
     throw new FailedPrecondition(
       `refusing to listen on ${exposed.join(", ")} with no callers configured: set LATCHKEY_CALLERS or LATCHKEY_CALLERS_FILE, or LATCHKEY_HOST=127.0.0.1`,

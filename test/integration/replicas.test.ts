@@ -142,7 +142,7 @@ describe("three replicas on one Postgres", () => {
 
     // The consumer reads from replica B; the events arrive at replica A.
     const hooksB = grpcClient(WebhooksService, b.grpcAddress);
-    const streamB = hooksB.streamEvents({ consumer: "billing", webhookIds: [webhookId] }, bearer(TOKENS.consumer)) as ClientReadableStream<{ id: string; payload: Uint8Array }>;
+    const streamB = hooksB.streamEvents!({ consumer: "billing", webhookIds: [webhookId] }, bearer(TOKENS.consumer)) as ClientReadableStream<{ id: string; payload: Uint8Array }>;
     const firstOnB = new Promise<{ id: string; payload: Uint8Array }>((resolve) => streamB.once("data", resolve));
     streamB.on("error", () => {});
     await post(1);
@@ -156,7 +156,7 @@ describe("three replicas on one Postgres", () => {
     await b.stop();
     hooksB.close();
     const hooksC = grpcClient(WebhooksService, c.grpcAddress);
-    const streamC = hooksC.streamEvents({ consumer: "billing", webhookIds: [webhookId] }, bearer(TOKENS.consumer)) as ClientReadableStream<{ id: string; payload: Uint8Array }>;
+    const streamC = hooksC.streamEvents!({ consumer: "billing", webhookIds: [webhookId] }, bearer(TOKENS.consumer)) as ClientReadableStream<{ id: string; payload: Uint8Array }>;
     streamC.on("error", () => {});
     const next = await new Promise<{ id: string; payload: Uint8Array }>((resolve) => streamC.once("data", resolve));
     expect(next.id).not.toBe(first.id);
