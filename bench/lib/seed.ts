@@ -80,7 +80,7 @@ export async function insertOAuthCredential(sql: Sql, keyring: LocalKeyring, s: 
   const ctx = rowContext("credential", s.userId, id);
   const [secret, refresh] = await keyring.encryptBatch([
     { plaintext: Buffer.from(s.accessToken), context: ctx },
-    { plaintext: Buffer.from(s.refreshToken), context: ctx },
+    { plaintext: Buffer.from(s.refreshToken), context: rowContext("credential", s.userId, id, "refresh_token") },
   ]);
   await sql`
     insert into credentials (id, user_id, provider, kind, title, scopes, secret_ciphertext, refresh_token_ciphertext,

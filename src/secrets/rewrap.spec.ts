@@ -42,7 +42,9 @@ async function seed(store: SecretStore, n: number): Promise<Seeded[]> {
     const row = { id: randomUUID(), userId: `user-${i % 3}`, secret: `access-${i}`, refresh: i % 4 ? `refresh-${i}` : null };
     const ctx = rowContext("credential", row.userId, row.id);
     const secretCt = await store.encrypt(Buffer.from(row.secret), ctx);
-    const refreshCt = row.refresh ? await store.encrypt(Buffer.from(row.refresh), ctx) : null;
+    const refreshCt = row.refresh
+      ? await store.encrypt(Buffer.from(row.refresh), rowContext("credential", row.userId, row.id, "refresh_token"))
+      : null;
     await tdb.sql`
       insert into credentials (id, user_id, provider, kind, secret_ciphertext, refresh_token_ciphertext)
       values (${row.id}, ${row.userId}, 'github', 'oauth2', ${secretCt}, ${refreshCt})`;
@@ -93,7 +95,8 @@ describe("rewrapAll", () => {
       const ctx = rowContext("credential", r.user_id, r.id);
       expect(String(await store.decrypt(r.secret_ciphertext, ctx))).toBe(byId.get(r.id)!.secret);
       if (r.refresh_token_ciphertext) {
-        expect(String(await store.decrypt(r.refresh_token_ciphertext, ctx))).toBe(byId.get(r.id)!.refresh);
+        const refreshCtx = rowContext("credential", r.user_id, r.id, "refresh_token");
+        expect(String(await store.decrypt(r.refresh_token_ciphertext, refreshCtx))).toBe(byId.get(r.id)!.refresh);
       }
     }
   });

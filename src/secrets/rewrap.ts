@@ -163,8 +163,8 @@ async function rewrapRows(
   const pending: Pending[] = [];
   for (const row of rows) {
     const p: Pending = { row, changes: new Map() };
-    const context = spec.context(row);
     for (const column of spec.ciphertextColumns) {
+      const context = spec.context(row, column);
       const value = row[column];
       if (typeof value !== "string" || value === "") continue;
       const info = describeCiphertext(value);

@@ -46,10 +46,18 @@ export class SecretDecryptError extends Internal {}
 
 /**
  * The binding context for a secret held by a row: the owning user and the row's own id,
- * with the kind of row so that ids of different tables can never collide.
+ * with the kind of row so that ids of different tables can never collide. `field` tells apart
+ * secrets of one row that must not be swapped: a refresh token moved into the access-token column
+ * must not decrypt, or GetAccessToken would hand it out.
  */
-export function rowContext(kind: "credential" | "oauth_state" | "webhook", userId: string, rowId: string): string {
-  return `${kind}\u0000${userId}\u0000${rowId}`;
+export function rowContext(
+  kind: "credential" | "oauth_state" | "webhook",
+  userId: string,
+  rowId: string,
+  field?: "refresh_token",
+): string {
+  const base = `${kind}\u0000${userId}\u0000${rowId}`;
+  return field ? `${base}\u0000${field}` : base;
 }
 
 export interface CiphertextInfo {

@@ -4,6 +4,7 @@
  * stores ciphertext must appear here, or a later min_decryption_version would lock its rows out.
  * Adding a table is one entry.
  */
+import { revocationContext } from "../domain/refresh/token-revoker.js";
 import { rowContext } from "../secrets/secret-store.js";
 
 export interface SecretColumns {
@@ -14,8 +15,8 @@ export interface SecretColumns {
   ciphertextColumns: readonly string[];
   /** Columns besides the id that `context` reads. */
   contextColumns: readonly string[];
-  /** The context the row's ciphertexts were encrypted with (ids arrive as strings). */
-  context(row: Record<string, unknown>): string;
+  /** The context `column` of the row was encrypted with (ids arrive as strings). */
+  context(row: Record<string, unknown>, column: string): string;
 }
 
 const s = (v: unknown) => String(v);
@@ -26,7 +27,8 @@ export const SECRET_COLUMNS: readonly SecretColumns[] = [
     idColumn: "id",
     ciphertextColumns: ["secret_ciphertext", "refresh_token_ciphertext"],
     contextColumns: ["user_id"],
-    context: (r) => rowContext("credential", s(r.user_id), s(r.id)),
+    context: (r, column) =>
+      rowContext("credential", s(r.user_id), s(r.id), column === "refresh_token_ciphertext" ? "refresh_token" : undefined),
   },
   {
     table: "oauth_states",
@@ -40,8 +42,8 @@ export const SECRET_COLUMNS: readonly SecretColumns[] = [
     table: "oauth_revocations",
     idColumn: "id",
     ciphertextColumns: ["token_ciphertext"],
-    contextColumns: ["user_id", "credential_id"],
-    context: (r) => rowContext("credential", s(r.user_id), s(r.credential_id)),
+    contextColumns: ["user_id", "credential_id", "token_kind"],
+    context: (r) => revocationContext({ userId: s(r.user_id), credentialId: s(r.credential_id), tokenKind: r.token_kind as "refresh_token" }),
   },
   {
     table: "webhooks",

@@ -69,7 +69,7 @@ async function tokensOf(id: string) {
   return {
     row,
     access: (await fx.secrets.decrypt(row.secretCiphertext, ctx)).toString(),
-    refresh: row.refreshTokenCiphertext ? (await fx.secrets.decrypt(row.refreshTokenCiphertext, ctx)).toString() : undefined,
+    refresh: row.refreshTokenCiphertext ? (await fx.secrets.decrypt(row.refreshTokenCiphertext, rowContext("credential", row.userId, row.id, "refresh_token"))).toString() : undefined,
   };
 }
 

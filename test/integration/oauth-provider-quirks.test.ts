@@ -56,7 +56,7 @@ async function setup(started: { lk: Lookalike; codes: CodeBook; definition: Prov
     return {
       row,
       access: (await fx.secrets.decrypt(row.secretCiphertext, ctx)).toString(),
-      refresh: row.refreshTokenCiphertext ? (await fx.secrets.decrypt(row.refreshTokenCiphertext, ctx)).toString() : null,
+      refresh: row.refreshTokenCiphertext ? (await fx.secrets.decrypt(row.refreshTokenCiphertext, rowContext("credential", row.userId, row.id, "refresh_token"))).toString() : null,
     };
   };
   return { fx, connect, secretsOf };

@@ -104,7 +104,7 @@ describe("three replicas on one Postgres", () => {
       username: "someone",
       metadata: {},
       secretCiphertext: await keyring.encrypt(Buffer.from("at-expired"), ctx),
-      refreshTokenCiphertext: await keyring.encrypt(Buffer.from("rt-0"), ctx),
+      refreshTokenCiphertext: await keyring.encrypt(Buffer.from("rt-0"), rowContext("credential", "u-stampede", id, "refresh_token")),
       accessTokenExpiresAt: new Date(Date.now() - 1000),
       tokenType: "Bearer",
     });

@@ -86,10 +86,11 @@ export function createAuthorizationFlow(deps: AuthorizationFlowDeps) {
   }
 
   async function encryptTokens(userId: string, credentialId: string, t: TokenSet) {
-    const ctx = rowContext("credential", userId, credentialId);
     const [secret, refresh] = await deps.secrets.encryptBatch([
-      { plaintext: Buffer.from(t.accessToken, "utf8"), context: ctx },
-      ...(t.refreshToken ? [{ plaintext: Buffer.from(t.refreshToken, "utf8"), context: ctx }] : []),
+      { plaintext: Buffer.from(t.accessToken, "utf8"), context: rowContext("credential", userId, credentialId) },
+      ...(t.refreshToken
+        ? [{ plaintext: Buffer.from(t.refreshToken, "utf8"), context: rowContext("credential", userId, credentialId, "refresh_token") }]
+        : []),
     ]);
     return { secret: secret!, refresh };
   }

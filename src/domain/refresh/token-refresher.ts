@@ -67,6 +67,7 @@ export function createTokenRefresher(deps: TokenRefresherDeps): TokenRefresher {
   const flights = new SingleFlight<CredentialRow>();
 
   const context = (row: CredentialRow) => rowContext("credential", row.userId, row.id);
+  const refreshContext = (row: CredentialRow) => rowContext("credential", row.userId, row.id, "refresh_token");
 
   async function reread(id: string): Promise<CredentialRow> {
     const row = await deps.credentials.getById(id);
@@ -89,7 +90,7 @@ export function createTokenRefresher(deps: TokenRefresherDeps): TokenRefresher {
       const res = await send(p.summary.name, clientCredentialsGrantRequest(p, row.scopes), http);
       return processTokenResponse(p, res, deps.clock());
     }
-    const refreshToken = (await deps.secrets.decrypt(row.refreshTokenCiphertext!, context(row))).toString("utf8");
+    const refreshToken = (await deps.secrets.decrypt(row.refreshTokenCiphertext!, refreshContext(row))).toString("utf8");
     const res = await send(p.summary.name, refreshTokenGrantRequest(p, refreshToken), http);
     return processTokenResponse(p, res, deps.clock());
   }
@@ -133,7 +134,7 @@ export function createTokenRefresher(deps: TokenRefresherDeps): TokenRefresher {
 
     const [secret, refresh] = await deps.secrets.encryptBatch([
       { plaintext: Buffer.from(tokens.accessToken, "utf8"), context: context(row) },
-      ...(tokens.refreshToken ? [{ plaintext: Buffer.from(tokens.refreshToken, "utf8"), context: context(row) }] : []),
+      ...(tokens.refreshToken ? [{ plaintext: Buffer.from(tokens.refreshToken, "utf8"), context: refreshContext(row) }] : []),
     ]);
     const update: TokenUpdate = { secretCiphertext: secret!, accessTokenExpiresAt: tokens.expiresAt };
     // No refresh token in the answer: keep the stored one (non-rotating providers).

@@ -31,10 +31,15 @@ export function revocationBackoffMs(attempts: number): number {
 /** After this many attempts (about four days with the backoff above) the revocation is dropped. */
 export const MAX_REVOCATION_ATTEMPTS = 20;
 
+/** Queued tokens keep the context they were encrypted with in the credential row. */
+export function revocationContext(r: Pick<PendingRevocation, "userId" | "credentialId" | "tokenKind">): string {
+  return rowContext("credential", r.userId, r.credentialId, r.tokenKind === "refresh_token" ? "refresh_token" : undefined);
+}
+
 async function attempt(deps: TokenRevokerDeps, r: Omit<PendingRevocation, "id" | "attempts">): Promise<void> {
   const p = deps.registry.resolve(r.provider);
   if (!p?.definition.oauth?.revoke || !p.client) throw new Error(`provider ${r.provider} cannot revoke now`);
-  const token = (await deps.secrets.decrypt(r.tokenCiphertext, rowContext("credential", r.userId, r.credentialId))).toString("utf8");
+  const token = (await deps.secrets.decrypt(r.tokenCiphertext, revocationContext(r))).toString("utf8");
   const res = await send(p.summary.name, revocationRequest(p, token, r.tokenKind), {
     fetch: deps.fetch,
     timeoutMs: deps.providerTimeoutMs,

@@ -131,6 +131,15 @@ describe("token hand-out", () => {
     expect(String(err.message)).not.toContain("sk-frank");
   });
 
+  it("a refresh token swapped into the access-token column of its own row does not decrypt", async () => {
+    const row = await store("hank", "at-hank", { kind: "oauth2", provider: "github" });
+    const refreshCt = await secrets.encrypt(Buffer.from("rt-hank-canary"), rowContext("credential", "hank", row.id, "refresh_token"));
+    await tdb.sql`update credentials set secret_ciphertext = ${refreshCt} where id = ${row.id}`;
+    const err = await service().getAccessToken("e", "hank", row.id, 60).catch((e) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect(JSON.stringify(err)).not.toContain("rt-hank-canary");
+  });
+
   it("keeps secrets out of every stored row", async () => {
     await store("gina", "sk-plaintext-canary");
     const dump = await tdb.sql`select row_to_json(c)::text as j from credentials c`;
