@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- scenario...] [--duration S] [--warmup S] [--full] [--node-loaders] [--profile] [--doc]`
+ * `npm run bench [-- scenario...] [--duration S] [--warmup S] [--quick] [--node-loaders] [--profile] [--doc]`
  *
  * Runs each bench/<name>.bench.ts in turn (all, or the ones named), prints each scenario's
  * measurements beside its same-run baseline with their ratio, and writes bench/results/<time>.json

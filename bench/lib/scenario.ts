@@ -50,7 +50,7 @@ export interface ScenarioContext {
   durationS: number;
   warmupS: number;
   databaseUrl: string;
-  /** Command-line flags without the leading dashes (e.g. "full" enables the 1M-row data set). */
+  /** Command-line flags without the leading dashes (e.g. "quick" skips the 1M-row data set). */
   flags: ReadonlySet<string>;
   log(message: string): void;
 }
