@@ -14,10 +14,20 @@ import { CredentialsService } from "../../src/gen/latchkey/v1/credentials_pb.js"
 import { WebhooksService } from "../../src/gen/latchkey/v1/webhooks_pb.js";
 import { freePort } from "../../src/lib/free-port.js";
 import { bearer, CALLERS, grpcClient, TOKENS, unary } from "./transport-fixtures.js";
-import { testDatabaseUrl } from "../support/postgres.js";
+import { createTestDb, type TestDb } from "../support/postgres.js";
+import { webhookScheme } from "../../src/providers/webhook-schemes/index.js";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const children: ChildProcess[] = [];
+let db: TestDb | undefined;
+
+/** The test schema as a DATABASE_URL (postgres.js passes search_path through as a startup parameter). */
+async function schemaUrl(): Promise<string> {
+  db ??= await createTestDb();
+  const url = new URL(db.url);
+  url.searchParams.set("search_path", db.schema);
+  return url.toString();
+}
 const dirs: string[] = [];
 
 interface Started {
@@ -56,6 +66,7 @@ async function ports() {
 afterAll(async () => {
   for (const c of children) if (c.exitCode === null) c.kill("SIGKILL");
   for (const d of dirs) await rm(d, { recursive: true, force: true });
+  await db?.drop();
 });
 
 describe("the latchkey process", () => {
@@ -79,7 +90,7 @@ describe("the latchkey process", () => {
   }, 120_000);
 
   it("refuses to listen beyond loopback when no callers are configured", async () => {
-    const s = start({ DATABASE_URL: testDatabaseUrl(), LATCHKEY_HOST: "0.0.0.0", ...(await ports()) });
+    const s = start({ DATABASE_URL: await schemaUrl(), LATCHKEY_HOST: "0.0.0.0", ...(await ports()) });
     expect(await s.exited).toBe(1);
     expect(s.output()).toMatch(/refusing to listen on 0\.0\.0\.0 with no callers configured/);
   });
@@ -89,7 +100,7 @@ describe("the latchkey process", () => {
     dirs.push(dataDir);
     const p = await ports();
     const s = start({
-      DATABASE_URL: testDatabaseUrl(),
+      DATABASE_URL: await schemaUrl(),
       LATCHKEY_CALLERS: JSON.stringify(CALLERS),
       LATCHKEY_HOST: "127.0.0.1",
       LATCHKEY_DATA_DIR: dataDir,
@@ -108,5 +119,27 @@ describe("the latchkey process", () => {
     expect(await s.exited).toBe(0);
     expect(s.output()).toMatch(/draining/);
     client.close();
+  }, 60_000);
+
+  it("loses nothing when killed right after answering 2xx to a webhook delivery", async () => {
+    const p = await ports();
+    const s = start({ DATABASE_URL: await schemaUrl(), LATCHKEY_CALLERS: JSON.stringify(CALLERS), LATCHKEY_HOST: "127.0.0.1", ...p });
+    await waitFor(s, /latchkey listening/);
+    const client = grpcClient(WebhooksService, `127.0.0.1:${p.GRPC_PORT}`);
+    const created = await unary(client, "createWebhook", { userId: "u-kill", provider: "github", resource: "o/r", secret: "kill-secret" }, bearer(TOKENS.backend));
+    client.close();
+    expect(created.err).toBeNull();
+    const body = JSON.stringify({ zen: "Keep it logically awesome.", n: Math.random() });
+    const headers = webhookScheme("github")!.sign!({ secret: "kill-secret", body, now: Date.now(), deliveryId: crypto.randomUUID() });
+    const res = await fetch(`http://127.0.0.1:${p.HTTP_PUBLIC_PORT}/webhooks/github/${created.res.webhook.id}`, {
+      method: "POST",
+      headers: { ...headers, "content-type": "application/json", "x-github-event": "ping" },
+      body,
+    });
+    s.child.kill("SIGKILL");
+    expect(res.status).toBeLessThan(300);
+    await s.exited;
+    const rows = await db!.sql`select convert_from(payload, 'UTF8') as body from webhook_events where webhook_id = ${created.res.webhook.id}`;
+    expect(rows.map((r) => r.body)).toEqual([body]);
   }, 60_000);
 });
