@@ -9,8 +9,9 @@
  *   LOG_LEVEL (info)
  */
 import { InvalidArgument } from "../domain/errors.js";
+import { intFrom, str, type Env } from "./env.js";
 
-export type Env = Record<string, string | undefined>;
+export type { Env } from "./env.js";
 
 export interface CoreConfig {
   databaseUrl?: string;
@@ -20,24 +21,16 @@ export interface CoreConfig {
   logLevel: string;
 }
 
-export function intFrom(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name]?.trim();
-  if (!raw) return fallback;
-  if (!/^\d+$/.test(raw)) throw new InvalidArgument(name, `must be an integer, got "${raw}"`);
-  const n = Number(raw);
-  if (n < min || n > max) throw new InvalidArgument(name, `must be between ${min} and ${max}`);
-  return n;
-}
-
 export function loadCoreConfig(env: Env): CoreConfig {
-  const level = env.LOG_LEVEL?.trim() || "info";
+  const level = str(env, "LOG_LEVEL") ?? "info";
   if (!["fatal", "error", "warn", "info", "debug", "trace", "silent"].includes(level)) {
     throw new InvalidArgument("LOG_LEVEL", `unknown level "${level}"`);
   }
+  const databaseUrl = str(env, "DATABASE_URL");
   return {
-    ...(env.DATABASE_URL?.trim() ? { databaseUrl: env.DATABASE_URL.trim() } : {}),
+    ...(databaseUrl ? { databaseUrl } : {}),
     dbPoolMax: intFrom(env, "DB_POOL_MAX", 10, 1, 1000),
-    dataDir: env.LATCHKEY_DATA_DIR?.trim() || ".latchkey",
+    dataDir: str(env, "LATCHKEY_DATA_DIR") ?? ".latchkey",
     tokenCache: {
       ttlMs: intFrom(env, "TOKEN_CACHE_TTL_MS", 30_000, 0, 3_600_000),
       maxEntries: intFrom(env, "TOKEN_CACHE_MAX_ENTRIES", 10_000, 0, 10_000_000),

@@ -13,7 +13,7 @@
  *   LATCHKEY_KEYRING_FILE (${LATCHKEY_DATA_DIR:-.latchkey}/keyring.json)   local keyring, mode 0600
  */
 import { InvalidArgument } from "../domain/errors.js";
-import { intFrom } from "./core.js";
+import { intFrom, str, type Env } from "./env.js";
 
 export type SecretsConfig = VaultTransitConfig | LocalKeyringConfig;
 
@@ -35,15 +35,11 @@ export interface LocalKeyringConfig {
 
 export const DEFAULT_KEYRING_FILE = ".latchkey/keyring.json";
 
-export function loadSecretsConfig(env: Record<string, string | undefined>): SecretsConfig {
-  const get = (name: string) => {
-    const v = env[name]?.trim();
-    return v ? v : undefined;
-  };
-  const addr = get("VAULT_ADDR");
+export function loadSecretsConfig(env: Env): SecretsConfig {
+  const addr = str(env, "VAULT_ADDR");
   if (!addr) {
-    const dataDir = get("LATCHKEY_DATA_DIR");
-    const file = get("LATCHKEY_KEYRING_FILE") ?? (dataDir ? `${dataDir}/keyring.json` : DEFAULT_KEYRING_FILE);
+    const dataDir = str(env, "LATCHKEY_DATA_DIR");
+    const file = str(env, "LATCHKEY_KEYRING_FILE") ?? (dataDir ? `${dataDir}/keyring.json` : DEFAULT_KEYRING_FILE);
     return { engine: "local-keyring", keyringFile: file, keyName: "latchkey" };
   }
   let url: URL;
@@ -55,29 +51,29 @@ export function loadSecretsConfig(env: Record<string, string | undefined>): Secr
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     throw new InvalidArgument("VAULT_ADDR", "must use http or https");
   }
-  const token = get("VAULT_TOKEN");
-  const roleId = get("VAULT_ROLE_ID");
-  const secretId = get("VAULT_SECRET_ID");
+  const token = str(env, "VAULT_TOKEN");
+  const roleId = str(env, "VAULT_ROLE_ID");
+  const secretId = str(env, "VAULT_SECRET_ID");
   let auth: VaultTransitConfig["auth"];
   if (roleId || secretId) {
     if (!roleId || !secretId) throw new InvalidArgument(roleId ? "VAULT_SECRET_ID" : "VAULT_ROLE_ID", "VAULT_ROLE_ID and VAULT_SECRET_ID go together");
-    auth = { kind: "approle", roleId, secretId, mount: trimSlashes(get("VAULT_APPROLE_MOUNT") ?? "approle") };
+    auth = { kind: "approle", roleId, secretId, mount: trimSlashes(str(env, "VAULT_APPROLE_MOUNT") ?? "approle") };
   } else if (token) {
     auth = { kind: "token", token };
   } else {
     throw new InvalidArgument("VAULT_TOKEN", "VAULT_ADDR is set: set VAULT_TOKEN, or VAULT_ROLE_ID and VAULT_SECRET_ID");
   }
-  const keyName = get("VAULT_TRANSIT_KEY") ?? "latchkey";
+  const keyName = str(env, "VAULT_TRANSIT_KEY") ?? "latchkey";
   if (!/^[A-Za-z0-9_.-]{1,128}$/.test(keyName)) {
     throw new InvalidArgument("VAULT_TRANSIT_KEY", "letters, digits, '.', '_' and '-' only");
   }
   const requestTimeoutMs = intFrom(env, "VAULT_REQUEST_TIMEOUT_MS", 5_000, 1, 600_000);
-  const namespace = get("VAULT_NAMESPACE");
+  const namespace = str(env, "VAULT_NAMESPACE");
   return {
     engine: "vault-transit",
     addr: addr.replace(/\/+$/, ""),
     auth,
-    transitMount: trimSlashes(get("VAULT_TRANSIT_MOUNT") ?? "transit"),
+    transitMount: trimSlashes(str(env, "VAULT_TRANSIT_MOUNT") ?? "transit"),
     keyName,
     ...(namespace ? { namespace } : {}),
     requestTimeoutMs,

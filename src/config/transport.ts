@@ -10,6 +10,7 @@
  *   LOG_RPC_LEVEL (info): level of the one-line-per-RPC log (debug to quiet the hot path)
  */
 import { InvalidArgument } from "../domain/errors.js";
+import { intFrom, str, type Env } from "./env.js";
 
 export interface GrpcTlsFiles {
   certFile: string;
@@ -29,22 +30,6 @@ export interface TransportConfig {
 export type RpcLogLevel = "trace" | "debug" | "info" | "warn" | "silent";
 const RPC_LOG_LEVELS: readonly RpcLogLevel[] = ["trace", "debug", "info", "warn", "silent"];
 
-type Env = Record<string, string | undefined>;
-
-function int(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name]?.trim();
-  if (!raw) return fallback;
-  if (!/^\d+$/.test(raw)) throw new InvalidArgument(name, `must be an integer, got "${raw}"`);
-  const n = Number(raw);
-  if (n < min || n > max) throw new InvalidArgument(name, `must be between ${min} and ${max}`);
-  return n;
-}
-
-function str(env: Env, name: string): string | undefined {
-  const v = env[name]?.trim();
-  return v ? v : undefined;
-}
-
 export function loadTransportConfig(env: Env): TransportConfig {
   const host = str(env, "LATCHKEY_HOST") ?? "0.0.0.0";
   const certFile = str(env, "GRPC_TLS_CERT_FILE");
@@ -60,10 +45,10 @@ export function loadTransportConfig(env: Env): TransportConfig {
   if (!RPC_LOG_LEVELS.includes(rpcLogLevel)) throw new InvalidArgument("LOG_RPC_LEVEL", `must be one of ${RPC_LOG_LEVELS.join(", ")}`);
   const tls = certFile && keyFile ? { certFile, keyFile, ...(clientCaFile ? { clientCaFile } : {}) } : undefined;
   return {
-    grpc: { host: str(env, "GRPC_HOST") ?? host, port: int(env, "GRPC_PORT", 50051, 0, 65535), ...(tls ? { tls } : {}) },
-    internalHttp: { host: str(env, "HTTP_INTERNAL_HOST") ?? host, port: int(env, "HTTP_INTERNAL_PORT", 8081, 0, 65535) },
-    publicHttp: { host: str(env, "HTTP_PUBLIC_HOST") ?? host, port: int(env, "HTTP_PUBLIC_PORT", 8080, 0, 65535) },
-    drainTimeoutMs: int(env, "SHUTDOWN_DRAIN_TIMEOUT_MS", 10_000, 0, 600_000),
+    grpc: { host: str(env, "GRPC_HOST") ?? host, port: intFrom(env, "GRPC_PORT", 50051, 0, 65535), ...(tls ? { tls } : {}) },
+    internalHttp: { host: str(env, "HTTP_INTERNAL_HOST") ?? host, port: intFrom(env, "HTTP_INTERNAL_PORT", 8081, 0, 65535) },
+    publicHttp: { host: str(env, "HTTP_PUBLIC_HOST") ?? host, port: intFrom(env, "HTTP_PUBLIC_PORT", 8080, 0, 65535) },
+    drainTimeoutMs: intFrom(env, "SHUTDOWN_DRAIN_TIMEOUT_MS", 10_000, 0, 600_000),
     rpcLogLevel,
   };
 }

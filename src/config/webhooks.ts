@@ -11,6 +11,7 @@
  *   LATCHKEY_GITHUB_API_URL                  GitHub REST API base for hook registration (default https://api.github.com)
  */
 import { InvalidArgument } from "../domain/errors.js";
+import { intFrom, type Env } from "./env.js";
 
 export interface WebhooksConfig {
   publicUrl: string;
@@ -23,15 +24,9 @@ export interface WebhooksConfig {
   githubApiUrl: string;
 }
 
-type Env = Record<string, string | undefined>;
-
+/** Whole-number settings; the reason for a malformed value is this loader's own. */
 function int(env: Env, name: string, dflt: number, min: number, max: number): number {
-  const raw = env[name]?.trim();
-  if (raw === undefined || raw === "") return dflt;
-  if (!/^\d+$/.test(raw)) throw new InvalidArgument(name, "must be a whole number");
-  const n = Number(raw);
-  if (n < min || n > max) throw new InvalidArgument(name, `must be between ${min} and ${max}`);
-  return n;
+  return intFrom(env, name, dflt, min, max, "must be a whole number");
 }
 
 function url(env: Env, name: string, dflt: string): string {
