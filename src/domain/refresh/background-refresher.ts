@@ -8,6 +8,7 @@ import { isDomainError } from "../errors.js";
 import type { ProviderRegistry } from "../../providers/types.js";
 import type { Logger } from "../../observability/logger.js";
 import type { CredentialStore, RefreshCandidates } from "../oauth/ports.js";
+import { startIntervalWorker, type IntervalWorker } from "../../lib/interval-worker.js";
 
 export interface BackgroundRefresherDeps {
   refresher: TokenRefresher;
@@ -48,18 +49,10 @@ export async function refreshDueCredentials(deps: BackgroundRefresherDeps): Prom
   return refreshed;
 }
 
-export function startBackgroundRefresher(deps: BackgroundRefresherDeps): { stop(): Promise<void> } {
-  let running: Promise<unknown> = Promise.resolve();
-  const timer = setInterval(() => {
-    running = running
-      .then(() => refreshDueCredentials(deps))
-      .catch((err) => deps.log.warn({ code: isDomainError(err) ? err.code : "internal" }, "background refresher pass failed"));
-  }, deps.intervalMs ?? 30_000);
-  timer.unref();
-  return {
-    async stop() {
-      clearInterval(timer);
-      await running;
-    },
-  };
+export function startBackgroundRefresher(deps: BackgroundRefresherDeps): IntervalWorker {
+  return startIntervalWorker({
+    intervalMs: deps.intervalMs ?? 30_000,
+    run: () => refreshDueCredentials(deps),
+    onError: (err) => deps.log.warn({ code: isDomainError(err) ? err.code : "internal" }, "background refresher pass failed"),
+  });
 }

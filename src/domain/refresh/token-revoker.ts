@@ -12,6 +12,7 @@ import type { Logger } from "../../observability/logger.js";
 import type { PendingRevocation, RevocationOutbox } from "../oauth/ports.js";
 import { send, type Fetch } from "../oauth/provider-http.js";
 import { processRevocationResponse, revocationRequest } from "../oauth/revocation.js";
+import { startIntervalWorker, type IntervalWorker } from "../../lib/interval-worker.js";
 
 export interface TokenRevokerDeps {
   registry: ProviderRegistry;
@@ -106,16 +107,10 @@ export async function drainRevocations(deps: TokenRevokerDeps, limit = 20): Prom
 }
 
 /** Background worker retrying the outbox every `intervalMs` (default 30 s). */
-export function startRevocationWorker(deps: TokenRevokerDeps & { intervalMs?: number }): { stop(): Promise<void> } {
-  let running: Promise<unknown> = Promise.resolve();
-  const timer = setInterval(() => {
-    running = running.then(() => drainRevocations(deps)).catch((err) => deps.log.warn({ err: reason(err) }, "revocation worker"));
-  }, deps.intervalMs ?? 30_000);
-  timer.unref();
-  return {
-    async stop() {
-      clearInterval(timer);
-      await running;
-    },
-  };
+export function startRevocationWorker(deps: TokenRevokerDeps & { intervalMs?: number }): IntervalWorker {
+  return startIntervalWorker({
+    intervalMs: deps.intervalMs ?? 30_000,
+    run: () => drainRevocations(deps),
+    onError: (err) => deps.log.warn({ err: reason(err) }, "revocation worker"),
+  });
 }
