@@ -2,8 +2,8 @@ import net from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { InvalidArgument, NotFound } from "../../src/domain/errors.js";
-import { readBody } from "../../src/transport/http/body.js";
 import { startPublicServer, type PublicServerHandle } from "../../src/transport/http/public-server.js";
+import { closeAfterResponse, readRawBody } from "../../src/transport/http/raw-body.js";
 import type { Route } from "../../src/transport/http/route.js";
 import { sendJson } from "../../src/transport/http/status-map.js";
 import { captureLogs } from "./transport-fixtures.js";
@@ -14,7 +14,10 @@ const routes: Route[] = [
     path: "/webhooks/:provider/:webhookId",
     handler: async (req, res, params) => {
       if (params.webhookId === "unknown") throw new NotFound("webhook");
-      const body = await readBody(req, 64);
+      const body = await readRawBody(req, 64).catch((err: unknown) => {
+        closeAfterResponse(req, res);
+        throw err;
+      });
       sendJson(res, 202, { ...params, bytes: body.length });
     },
   },

@@ -1,8 +1,9 @@
 /**
- * Reads a webhook body as raw bytes under a hard limit. Unlike body.ts (which drains an oversized
- * body to keep the connection), this stops reading the moment the limit is passed: a Content-Length
- * over the limit is refused before a byte is read, and a chunked body is cut off at limit+1 bytes.
- * The caller answers 413 with `connection: close` (see `closeAfterResponse`).
+ * Reads a request body as raw bytes under a hard limit: the one body reader of the HTTP shim.
+ * Webhook signatures are over the exact bytes sent, so nothing here decodes or re-serialises.
+ * It stops reading the moment the limit is passed: a Content-Length over the limit is refused
+ * before a byte is read, and a chunked body is cut off at limit+1 bytes. The caller answers 413
+ * with `connection: close` (see `closeAfterResponse`).
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { InvalidArgument, ResourceExhausted } from "../../domain/errors.js";
