@@ -81,11 +81,27 @@ function toConnectError(err: unknown, log: Logger): ConnectError {
   return new ConnectError(w.message, w.code as number as Code);
 }
 
+/**
+ * What a failed call throws and the code it is recorded with: when the client has gone (cancel or
+ * deadline), its own error and code; otherwise the mapped ConnectError. Only the error path allocates.
+ */
+function failure(err: unknown, hctx: HandlerContext, logger: Logger, requestId: string): { code: number; thrown: unknown } {
+  if (hctx.signal.aborted) return { code: ConnectError.from(hctx.signal.reason).code, thrown: err };
+  const ce = toConnectError(err, logger.child({ request_id: requestId }));
+  return { code: ce.code, thrown: ce };
+}
+
+/** The caller's x-request-id (or a new one), echoed in the response header. */
+function echoRequestId(hctx: HandlerContext): string {
+  const requestId = requestIdFrom(hctx.requestHeader.get("x-request-id"));
+  hctx.responseHeader.set("x-request-id", requestId);
+  return requestId;
+}
+
 async function handleUnary(m: MethodEntry, req: unknown, hctx: HandlerContext): Promise<unknown> {
   const start = performance.now();
   const { logger, inFlight } = m.deps;
-  const requestId = requestIdFrom(hctx.requestHeader.get("x-request-id"));
-  hctx.responseHeader.set("x-request-id", requestId);
+  const requestId = echoRequestId(hctx);
   const ac = new AbortController();
   inFlight.unary.add(ac);
   let caller: Caller | undefined;
@@ -97,13 +113,9 @@ async function handleUnary(m: MethodEntry, req: unknown, hctx: HandlerContext): 
     code = 0;
     return res;
   } catch (err) {
-    if (hctx.signal.aborted) {
-      code = ConnectError.from(hctx.signal.reason).code;
-      throw err;
-    }
-    const ce = toConnectError(err, logger.child({ request_id: requestId }));
-    code = ce.code;
-    throw ce;
+    const f = failure(err, hctx, logger, requestId);
+    code = f.code;
+    throw f.thrown;
   } finally {
     inFlight.unary.delete(ac);
     finish(m, hctx, start, code, caller, requestId);
@@ -113,8 +125,7 @@ async function handleUnary(m: MethodEntry, req: unknown, hctx: HandlerContext): 
 async function* handleStream(m: MethodEntry, req: unknown, hctx: HandlerContext): AsyncGenerator<unknown> {
   const start = performance.now();
   const { logger, inFlight } = m.deps;
-  const requestId = requestIdFrom(hctx.requestHeader.get("x-request-id"));
-  hctx.responseHeader.set("x-request-id", requestId);
+  const requestId = echoRequestId(hctx);
   const ac = new AbortController();
   inFlight.streams.add(ac);
   if (inFlight.draining) ac.abort(DRAINING);
@@ -137,13 +148,9 @@ async function* handleStream(m: MethodEntry, req: unknown, hctx: HandlerContext)
     // Drained or finished: the stream ends with OK. A client cancel is reported by connect itself.
     code = hctx.signal.aborted ? ConnectError.from(hctx.signal.reason).code : 0;
   } catch (err) {
-    if (hctx.signal.aborted) {
-      code = ConnectError.from(hctx.signal.reason).code;
-      throw err;
-    }
-    const ce = toConnectError(err, logger.child({ request_id: requestId }));
-    code = ce.code;
-    throw ce;
+    const f = failure(err, hctx, logger, requestId);
+    code = f.code;
+    throw f.thrown;
   } finally {
     inFlight.streams.delete(ac);
     finish(m, hctx, start, code, caller, requestId);

@@ -45,6 +45,7 @@ export interface AdaptedService {
 }
 
 type Handler = (req: unknown, ctx: RpcCallContext) => unknown;
+type ServerCall = ServerUnaryCall<unknown, Buffer> | ServerWritableStream<unknown, Buffer>;
 
 interface MethodEntry {
   name: string;
@@ -143,14 +144,42 @@ function errorStatus(m: MethodEntry, err: unknown, log: Logger, requestId: strin
   return { code: w.code, details: w.message, metadata: trailer(requestId) };
 }
 
+/**
+ * Ends a failed call and returns the code it is recorded with: the cancel's code when the client
+ * has gone (nothing is sent then), otherwise the mapped status, sent through `callback` (unary) or
+ * as the stream's error.
+ */
+function fail(m: MethodEntry, call: ServerCall, err: unknown, requestId: string, callback?: sendUnaryData<Buffer>): status {
+  if (call.cancelled) return cancelCode(call);
+  const s = errorStatus(m, err, m.deps.logger.child({ request_id: requestId }), requestId);
+  if (callback) callback(s);
+  else call.emit("error", s);
+  return s.code;
+}
+
+/** A call's AbortController, aborted with CANCELLED when the client cancels. */
+class CallAbort extends AbortController {
+  readonly onCancel = (): void => this.abort(CANCELLED);
+}
+
+/** Tracks the call in `calls` (the in-flight set drain aborts) until `release`. */
+function track(call: ServerCall, calls: Set<AbortController>): CallAbort {
+  const ac = new CallAbort();
+  call.once("cancelled", ac.onCancel);
+  calls.add(ac);
+  return ac;
+}
+
+function release(call: ServerCall, calls: Set<AbortController>, ac: CallAbort): void {
+  calls.delete(ac);
+  call.removeListener("cancelled", ac.onCancel);
+}
+
 async function handleUnary(m: MethodEntry, call: ServerUnaryCall<unknown, Buffer>, callback: sendUnaryData<Buffer>): Promise<void> {
   const start = performance.now();
   const { logger, inFlight } = m.deps;
   const requestId = requestIdFrom(call.metadata.get("x-request-id")[0]);
-  const ac = new AbortController();
-  const onCancel = () => ac.abort(CANCELLED);
-  call.once("cancelled", onCancel);
-  inFlight.unary.add(ac);
+  const ac = track(call, inFlight.unary);
   let caller: Caller | undefined;
   let code: status = status.OK;
   try {
@@ -160,16 +189,9 @@ async function handleUnary(m: MethodEntry, call: ServerUnaryCall<unknown, Buffer
     if (call.cancelled) code = cancelCode(call);
     else callback(null, buf, trailer(requestId));
   } catch (err) {
-    if (call.cancelled) {
-      code = cancelCode(call);
-    } else {
-      const s = errorStatus(m, err, logger.child({ request_id: requestId }), requestId);
-      code = s.code;
-      callback(s);
-    }
+    code = fail(m, call, err, requestId, callback);
   } finally {
-    inFlight.unary.delete(ac);
-    call.removeListener("cancelled", onCancel);
+    release(call, inFlight.unary, ac);
     finish(m, start, code, caller, requestId);
   }
 }
@@ -178,10 +200,7 @@ async function handleStream(m: MethodEntry, call: ServerWritableStream<unknown, 
   const start = performance.now();
   const { logger, inFlight } = m.deps;
   const requestId = requestIdFrom(call.metadata.get("x-request-id")[0]);
-  const ac = new AbortController();
-  const onCancel = () => ac.abort(CANCELLED);
-  call.once("cancelled", onCancel);
-  inFlight.streams.add(ac);
+  const ac = track(call, inFlight.streams);
   // A stream opened while draining ends at once, cleanly.
   if (inFlight.draining) ac.abort(DRAINING);
   let caller: Caller | undefined;
@@ -206,16 +225,9 @@ async function handleStream(m: MethodEntry, call: ServerWritableStream<unknown, 
     if (reason === CANCELLED || call.cancelled) code = cancelCode(call);
     else if (reason !== FORCED) call.end(trailer(requestId)); // finished, or drained: OK
   } catch (err) {
-    if (call.cancelled) {
-      code = cancelCode(call);
-    } else {
-      const s = errorStatus(m, err, logger.child({ request_id: requestId }), requestId);
-      code = s.code;
-      call.emit("error", s);
-    }
+    code = fail(m, call, err, requestId);
   } finally {
-    inFlight.streams.delete(ac);
-    call.removeListener("cancelled", onCancel);
+    release(call, inFlight.streams, ac);
     finish(m, start, code, caller, requestId);
   }
 }
