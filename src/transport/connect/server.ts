@@ -11,27 +11,16 @@ import http from "node:http";
 import http2 from "node:http2";
 import net from "node:net";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
-import type { ServiceBinding } from "../../api/types.js";
-import type { Authenticator } from "../../auth/callers.js";
-import type { RpcLogLevel } from "../../config/transport.js";
 import { Unavailable } from "../../domain/errors.js";
-import type { Logger } from "../../observability/logger.js";
-import type { Metrics } from "../../observability/metrics.js";
 import { createInternalHttpHandler, type ReadinessCheck } from "../http/internal-server.js";
 import type { Route } from "../http/route.js";
 import { InFlight } from "../grpc/call-context.js";
+import type { RpcServerOptions } from "../rpc-server-options.js";
 import { createConnectRoutes } from "./routes.js";
 
-export interface InternalServerOptions {
-  bindings: readonly ServiceBinding[];
-  authenticator: Authenticator;
-  logger: Logger;
-  metrics: Metrics;
-  host: string;
-  port: number;
+export interface InternalServerOptions extends RpcServerOptions {
   readiness: readonly ReadinessCheck[];
   routes?: readonly Route[];
-  rpcLogLevel?: RpcLogLevel;
 }
 
 export interface InternalServerHandle {

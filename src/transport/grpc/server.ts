@@ -8,27 +8,16 @@
  */
 import { readFileSync } from "node:fs";
 import { Server, ServerCredentials, type ServerOptions } from "@grpc/grpc-js";
-import type { ServiceBinding } from "../../api/types.js";
-import type { Authenticator } from "../../auth/callers.js";
-import type { GrpcTlsFiles, RpcLogLevel } from "../../config/transport.js";
+import type { GrpcTlsFiles } from "../../config/transport.js";
 import { Unavailable } from "../../domain/errors.js";
-import type { Logger } from "../../observability/logger.js";
-import type { Metrics } from "../../observability/metrics.js";
 import { adaptService } from "./adapter.js";
 import { InFlight } from "./call-context.js";
 import { createGrpcHealth, type GrpcHealth } from "./health.js";
+import type { RpcServerOptions } from "../rpc-server-options.js";
 import { addReflection } from "./reflection.js";
 
-export interface GrpcServerOptions {
-  bindings: readonly ServiceBinding[];
-  authenticator: Authenticator;
-  logger: Logger;
-  metrics: Metrics;
-  host: string;
-  /** 0 picks a free port (tests). */
-  port: number;
+export interface GrpcServerOptions extends RpcServerOptions {
   tls?: GrpcTlsFiles;
-  rpcLogLevel?: RpcLogLevel;
   /** Extra grpc-js channel options (keepalive, message size limits). */
   serverOptions?: ServerOptions;
 }
