@@ -3,7 +3,7 @@
  * user's row is indistinguishable from a missing one. Writes that change secret material or status
  * compare and bump `version` (optimistic concurrency).
  */
-import type { CredentialKind, CredentialRow, CredentialStatus, TokenUpdate } from "../domain/credentials/credential.js";
+import type { CredentialKind, CredentialRow, CredentialStatus, NewCredential, TokenUpdate } from "../domain/credentials/credential.js";
 import { db, type Sql } from "./db.js";
 
 interface DbRow {
@@ -44,21 +44,6 @@ export function toCredentialRow(r: DbRow): CredentialRow {
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };
-}
-
-export interface NewCredential {
-  id: string;
-  userId: string;
-  provider: string;
-  kind: CredentialKind;
-  title: string;
-  scopes: string[];
-  username: string;
-  metadata: Record<string, string>;
-  secretCiphertext: string;
-  refreshTokenCiphertext: string | null;
-  accessTokenExpiresAt: Date | null;
-  tokenType: string;
 }
 
 export interface ListQuery {

@@ -28,6 +28,9 @@ export interface CredentialRow {
   updatedAt: Date;
 }
 
+/** A credential about to be inserted: the row minus what the database sets (status, version, timestamps). */
+export type NewCredential = Omit<CredentialRow, "status" | "version" | "createdAt" | "updatedAt">;
+
 /** New tokens from an exchange or a refresh, already encrypted. */
 export interface TokenUpdate {
   secretCiphertext: string;

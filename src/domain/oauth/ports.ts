@@ -2,7 +2,7 @@
  * What the OAuth domain needs from storage. Postgres implementations live in
  * src/storage/oauth-*-repo.ts; the credentials table is reached through the lead's CredentialsRepo.
  */
-import type { CredentialRow, CredentialStatus, TokenUpdate } from "../credentials/credential.js";
+import type { CredentialRow, CredentialStatus, NewCredential, TokenUpdate } from "../credentials/credential.js";
 
 export type AuthorizationState = "pending" | "exchanging" | "completed" | "failed";
 
@@ -52,20 +52,7 @@ export interface OAuthStatesRepo {
 
 /** The credentials-table operations the OAuth side uses (the lead's CredentialsRepo satisfies it). */
 export interface CredentialStore {
-  insert(c: {
-    id: string;
-    userId: string;
-    provider: string;
-    kind: "oauth2";
-    title: string;
-    scopes: string[];
-    username: string;
-    metadata: Record<string, string>;
-    secretCiphertext: string;
-    refreshTokenCiphertext: string | null;
-    accessTokenExpiresAt: Date | null;
-    tokenType: string;
-  }): Promise<CredentialRow>;
+  insert(c: NewCredential & { kind: "oauth2" }): Promise<CredentialRow>;
   get(userId: string, id: string): Promise<CredentialRow | undefined>;
   getById(id: string): Promise<CredentialRow | undefined>;
   replaceTokens(id: string, expectedVersion: number, update: TokenUpdate): Promise<CredentialRow | undefined>;
