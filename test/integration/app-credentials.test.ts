@@ -8,7 +8,8 @@ import { status } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CredentialsService } from "../../src/gen/latchkey/v1/credentials_pb.js";
 import { startTestApp, TOKENS, type TestApp } from "../support/harness.js";
-import { bearer, captureLogs, grpcClient, unary } from "./transport-fixtures.js";
+import { bearer, grpcClient, unary } from "../support/grpc-client.js";
+import { captureLogs } from "../support/logs.js";
 
 const logs = captureLogs("debug");
 let app: TestApp;

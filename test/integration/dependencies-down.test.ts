@@ -9,7 +9,7 @@ import { startTestApp, TOKENS, type TestApp } from "../support/harness.js";
 import { createTestDb, type TestDb } from "../support/postgres.js";
 import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy.js";
 import { startTransitServer, type TransitServer } from "../support/vault-transit-server.js";
-import { bearer, grpcClient, unary } from "./transport-fixtures.js";
+import { bearer, grpcClient, unary } from "../support/grpc-client.js";
 
 let db: TestDb;
 let proxy: TcpProxy;

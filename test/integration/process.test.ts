@@ -13,7 +13,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { CredentialsService } from "../../src/gen/latchkey/v1/credentials_pb.js";
 import { WebhooksService } from "../../src/gen/latchkey/v1/webhooks_pb.js";
 import { freePort } from "../../src/lib/free-port.js";
-import { bearer, CALLERS, grpcClient, TOKENS, unary } from "./transport-fixtures.js";
+import { CALLERS, TOKENS } from "../support/callers.js";
+import { bearer, grpcClient, unary } from "../support/grpc-client.js";
 import { createTestDb, type TestDb } from "../support/postgres.js";
 import { webhookScheme } from "../../src/providers/webhook-schemes/index.js";
 

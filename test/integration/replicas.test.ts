@@ -17,7 +17,7 @@ import { rowContext } from "../../src/secrets/secret-store.js";
 import { createCredentialsRepo } from "../../src/storage/credentials-repo.js";
 import { startTestApp, TOKENS, type TestApp } from "../support/harness.js";
 import { createTestDb, type TestDb } from "../support/postgres.js";
-import { bearer, grpcClient, unary } from "./transport-fixtures.js";
+import { bearer, grpcClient, unary } from "../support/grpc-client.js";
 
 let db: TestDb;
 let keyringDir: string;

@@ -8,7 +8,10 @@ import { CredentialsService } from "../../src/gen/latchkey/v1/credentials_pb.js"
 import { WebhooksService } from "../../src/gen/latchkey/v1/webhooks_pb.js";
 import { createMetrics } from "../../src/observability/metrics.js";
 import { startInternalServer, type InternalServerHandle } from "../../src/transport/connect/server.js";
-import { authenticator, bearer, bindings, captureLogs, grpcClient, SECRET_ACCESS_TOKEN, TOKENS, unary } from "./transport-fixtures.js";
+import { TOKENS } from "../support/callers.js";
+import { bearer, grpcClient, unary } from "../support/grpc-client.js";
+import { captureLogs } from "../support/logs.js";
+import { authenticator, bindings, SECRET_ACCESS_TOKEN } from "./transport-fixtures.js";
 
 const auth = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
 

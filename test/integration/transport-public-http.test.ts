@@ -6,7 +6,7 @@ import { startPublicServer, type PublicServerHandle } from "../../src/transport/
 import { closeAfterResponse, readRawBody } from "../../src/transport/http/raw-body.js";
 import type { Route } from "../../src/transport/http/route.js";
 import { sendJson } from "../../src/transport/http/status-map.js";
-import { captureLogs } from "./transport-fixtures.js";
+import { captureLogs } from "../support/logs.js";
 
 const routes: Route[] = [
   {

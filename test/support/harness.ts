@@ -9,10 +9,10 @@ import path from "node:path";
 import { loadConfig, startLatchkey, type Latchkey, type StartOptions } from "../../src/app.js";
 import type { Env } from "../../src/config/core.js";
 import { freePort } from "../../src/lib/free-port.js";
-import { CALLERS } from "../integration/transport-fixtures.js";
+import { CALLERS } from "./callers.js";
 import { createTestDb, type TestDb } from "./postgres.js";
 
-export { TOKENS } from "../integration/transport-fixtures.js";
+export { TOKENS } from "./callers.js";
 
 export interface TestApp extends Latchkey {
   db: TestDb;

@@ -6,18 +6,18 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { Writable } from "node:stream";
 import { createWebhooksService } from "../../src/api/webhooks-service.js";
 import type { CallContext } from "../../src/api/types.js";
 import { loadWebhooksConfig, type WebhooksConfig } from "../../src/config/webhooks.js";
 import { createWebhooksModule, type WebhooksModule } from "../../src/domain/webhooks/module.js";
 import type { GetAccessToken } from "../../src/domain/webhooks/webhook-manager.js";
-import { createLogger, type Logger } from "../../src/observability/logger.js";
+import type { Logger } from "../../src/observability/logger.js";
 import { createProviderRegistry } from "../../src/providers/registry.js";
 import type { SecretStore } from "../../src/secrets/secret-store.js";
 import type { Sql } from "../../src/storage/db.js";
 import { compileRoutes } from "../../src/transport/http/route-matcher.js";
 import { createWebhookIngressRoute } from "../../src/transport/http/webhook-ingress.js";
+import { captureLogs } from "./logs.js";
 
 export interface WebhooksInstance {
   url: string;
@@ -42,16 +42,7 @@ export interface WebhooksInstanceOptions {
 }
 
 export async function startWebhooksInstance(opts: WebhooksInstanceOptions): Promise<WebhooksInstance> {
-  const logLines: string[] = [];
-  const logger = createLogger({
-    level: "debug",
-    destination: new Writable({
-      write(chunk, _enc, cb) {
-        logLines.push(String(chunk));
-        cb();
-      },
-    }),
-  });
+  const { logger, raw: logLines } = captureLogs();
   let handle: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
   const server = createServer((req, res) => handle?.(req, res));
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

@@ -6,11 +6,9 @@
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { Writable } from "node:stream";
 import { createAuthorizationFlow } from "../../../src/domain/oauth/authorization-flow.js";
 import { createTokenRefresher } from "../../../src/domain/refresh/token-refresher.js";
 import { createTokenRevoker, type TokenRevokerDeps } from "../../../src/domain/refresh/token-revoker.js";
-import { createLogger } from "../../../src/observability/logger.js";
 import { createProviderRegistry } from "../../../src/providers/registry.js";
 import { validateProviderDefinitions, type ProviderDefinitionInput } from "../../../src/providers/schema.js";
 import { createLocalKeyring } from "../../../src/secrets/local-keyring.js";
@@ -20,6 +18,7 @@ import type { Sql } from "../../../src/storage/db.js";
 import { createRefreshLeases } from "../../../src/storage/oauth-refresh-repo.js";
 import { createRevocationOutbox } from "../../../src/storage/oauth-revocations-repo.js";
 import { createOAuthStatesRepo } from "../../../src/storage/oauth-states-repo.js";
+import { captureLogs } from "../logs.js";
 import type { TestDb } from "../postgres.js";
 
 export const CALLBACK_URL = "http://127.0.0.1:8080/oauth/callback";
@@ -43,20 +42,6 @@ export function recordingFetch(inner: typeof fetch = fetch) {
   return { fetch: f, calls };
 }
 
-export function captureLog() {
-  const lines: string[] = [];
-  const log = createLogger({
-    level: "debug",
-    destination: new Writable({
-      write(chunk, _enc, cb) {
-        lines.push(String(chunk));
-        cb();
-      },
-    }),
-  });
-  return { log, lines };
-}
-
 export interface FixtureOptions {
   db: TestDb;
   providers: ProviderDefinitionInput[];
@@ -73,7 +58,7 @@ export interface FixtureOptions {
 export async function oauthFixture(opts: FixtureOptions) {
   const secrets = opts.secrets ?? (await createLocalKeyring({ file: path.join(await mkdtemp(path.join(tmpdir(), "lk-oauth-")), "keyring.json") }));
   const sql = opts.sql ?? opts.db.sql;
-  const { log, lines } = captureLog();
+  const { logger: log, raw: lines } = captureLogs();
   const recorder = recordingFetch(opts.fetch);
   const clock = opts.clock ?? (() => new Date());
   const registry = createProviderRegistry({
