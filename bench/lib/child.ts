@@ -120,4 +120,7 @@ export function announceReady(ready: unknown, stop: () => Promise<void>): void {
   };
   process.on("SIGTERM", onSignal);
   process.on("SIGINT", onSignal);
+  // An orchestrator that crashed cannot SIGTERM us: leave when we are re-parented.
+  const parent = process.ppid;
+  setInterval(() => process.ppid !== parent && onSignal(), 1000).unref();
 }
