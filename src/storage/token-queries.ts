@@ -24,10 +24,10 @@ export function auditHandouts(sql: Sql): (batch: Handout[]) => Promise<boolean[]
       const rows = await sql<{ ord: string }[]>`
         with x as (
           select * from unnest(
-            ${sql.array(batch.map((h) => h.caller))}::text[],
-            ${sql.array(batch.map((h) => h.userId))}::text[],
-            ${sql.array(batch.map((h) => h.credentialId))}::uuid[],
-            ${sql.array(batch.map((h) => String(h.version)))}::bigint[]
+            ${batch.map((h) => h.caller)}::text[],
+            ${batch.map((h) => h.userId)}::text[],
+            ${batch.map((h) => h.credentialId)}::uuid[],
+            ${batch.map((h) => String(h.version))}::bigint[]
           ) with ordinality as x(caller, user_id, credential_id, version, ord)
         ), ok as (
           select x.* from x
@@ -48,7 +48,7 @@ export function auditHandouts(sql: Sql): (batch: Handout[]) => Promise<boolean[]
 export function loadCredentials(sql: Sql): (ids: string[]) => Promise<(CredentialRow | undefined)[]> {
   return (ids) =>
     db(async () => {
-      const rows = await sql`select * from credentials where id = any(${sql.array(ids)}::uuid[])`;
+      const rows = await sql`select * from credentials where id = any(${ids}::uuid[])`;
       const byId = new Map(rows.map((r) => [r.id as string, toCredentialRow(r as never)]));
       return ids.map((id) => byId.get(id));
     });

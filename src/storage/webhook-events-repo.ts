@@ -1,10 +1,12 @@
 /**
- * The durable inbox. An insert is one statement: the row and its NOTIFY commit together or not at
- * all, and a duplicate (same webhook and dedupe key) is a no-op even under concurrent arrivals.
+ * The durable inbox. Concurrent deliveries are inserted in batches, one statement each: the rows
+ * and their NOTIFY commit together or not at all, and a duplicate (same webhook and dedupe key) is
+ * a no-op even under concurrent arrivals, within a batch or across batches.
  * The NOTIFY payload is the event id only; listeners re-read Postgres for the rest.
  */
 import type { EventNotifier, NewWebhookEvent, WebhookEventRow, WebhookEventsRepo } from "../domain/webhooks/webhook.js";
-import { db, type Sql } from "./db.js";
+import { createBatcher } from "../lib/batcher.js";
+import { db, isConnectionError, type Sql } from "./db.js";
 
 export const WEBHOOK_EVENTS_CHANNEL = "latchkey_webhook_events";
 
@@ -36,22 +38,78 @@ export function toEventRow(r: RawEvent): WebhookEventRow {
   };
 }
 
-export function createWebhookEventsRepo(sql: Sql): WebhookEventsRepo {
+type InsertResult = { inserted: boolean } | { error: unknown };
+
+const EVENT_COLUMNS = [
+  "id",
+  "webhook_id",
+  "user_id",
+  "provider",
+  "event_type",
+  "delivery_id",
+  "dedupe_key",
+  "content_type",
+  "payload",
+  "received_at",
+] as const;
+
+function toDbRow(e: NewWebhookEvent) {
   return {
-    insert: (e: NewWebhookEvent) =>
-      db(async () => {
-        const rows = await sql`
-          with ins as (
-            insert into webhook_events (id, webhook_id, user_id, provider, event_type, delivery_id, dedupe_key,
-                                        content_type, payload, received_at)
-            values (${e.id}, ${e.webhookId}, ${e.userId}, ${e.provider}, ${e.eventType}, ${e.deliveryId}, ${e.dedupeKey},
-                    ${e.contentType}, ${e.payload}, ${e.receivedAt})
-            on conflict (webhook_id, dedupe_key) do nothing
-            returning id
-          )
-          select id, pg_notify(${WEBHOOK_EVENTS_CHANNEL}, id::text) from ins`;
-        return { inserted: rows.length > 0 };
-      }),
+    id: e.id,
+    webhook_id: e.webhookId,
+    user_id: e.userId,
+    provider: e.provider,
+    event_type: e.eventType,
+    delivery_id: e.deliveryId,
+    dedupe_key: e.dedupeKey,
+    content_type: e.contentType,
+    payload: e.payload,
+    received_at: e.receivedAt,
+  };
+}
+
+/**
+ * Inserts a batch of deliveries in one statement and one commit. Commits that NOTIFY are
+ * serialized by Postgres (the notification queue is taken at commit), so one commit per delivery
+ * capped ingress at a few hundred per second; one per batch lifts that. The payload is constant,
+ * so Postgres folds the batch's notifications into one.
+ */
+function insertEvents(sql: Sql) {
+  return async (events: NewWebhookEvent[]): Promise<Set<string>> => {
+    const rows = await sql<{ id: string }[]>`
+      with ins as (
+        insert into webhook_events ${sql(events.map(toDbRow), ...EVENT_COLUMNS)}
+        on conflict (webhook_id, dedupe_key) do nothing
+        returning id
+      )
+      select id::text, pg_notify(${WEBHOOK_EVENTS_CHANNEL}, 'new') from ins`;
+    return new Set(rows.map((r) => r.id));
+  };
+}
+
+export function createWebhookEventsRepo(sql: Sql): WebhookEventsRepo {
+  const insertMany = insertEvents(sql);
+  const batched = createBatcher<NewWebhookEvent, InsertResult>(async (events) => {
+    try {
+      const inserted = await insertMany(events);
+      return events.map((e) => ({ inserted: inserted.has(e.id) }));
+    } catch (err) {
+      if (events.length === 1 || isConnectionError(err)) throw err;
+      // One bad row must not fail its neighbours: fall back to one statement each.
+      return Promise.all(
+        events.map((e) => insertMany([e]).then((ids) => ({ inserted: ids.has(e.id) }), (error: unknown) => ({ error }))),
+      );
+    }
+  });
+  const insert = (e: NewWebhookEvent) =>
+    db(async () => {
+      const r = await batched(e);
+      if ("error" in r) throw r.error;
+      return r;
+    });
+
+  return {
+    insert,
 
     listForWebhook: (userId, webhookId, limit, beforeSeq) =>
       db(async () => {

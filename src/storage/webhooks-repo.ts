@@ -3,6 +3,7 @@
  * webhook reads exactly like a missing one.
  */
 import type { NewWebhookRow, SecretRotation, WebhookRow, WebhooksRepo } from "../domain/webhooks/webhook.js";
+import { createBatcher } from "../lib/batcher.js";
 import { db, type Sql } from "./db.js";
 
 interface Raw {
@@ -46,6 +47,11 @@ function toRow(r: Raw): WebhookRow {
 }
 
 export function createWebhooksRepo(sql: Sql): WebhooksRepo {
+  const loadById = createBatcher<string, WebhookRow | undefined>(async (ids) => {
+    const rows = await sql<Raw[]>`select * from webhooks where id = any(${ids}::uuid[])`;
+    const byId = new Map(rows.map((r) => [String(r.id), toRow(r)]));
+    return ids.map((id) => byId.get(id));
+  });
   return {
     insert: (w: NewWebhookRow) =>
       db(async () => {
@@ -64,11 +70,8 @@ export function createWebhooksRepo(sql: Sql): WebhooksRepo {
         return r ? toRow(r) : undefined;
       }),
 
-    getById: (id) =>
-      db(async () => {
-        const [r] = await sql<Raw[]>`select * from webhooks where id = ${id}`;
-        return r ? toRow(r) : undefined;
-      }),
+    // Ingress looks a webhook up per delivery: concurrent lookups share one query.
+    getById: (id) => db(() => loadById(id)),
 
     list: (userId, provider) =>
       db(async () => {

@@ -79,6 +79,13 @@ describe("token hand-out", () => {
     expect(JSON.stringify(audit)).not.toContain("sk-live-secret-1");
   });
 
+  it("works as the very first query of a fresh pool (array parameters before postgres.js knows array types)", async () => {
+    const row = await store("ivy", "sk-ivy");
+    const fresh = tdb.connect(1);
+    const t = await service(fresh).getAccessToken("e", "ivy", row.id, 60);
+    expect(t.accessToken).toBe("sk-ivy");
+  });
+
   it("answers NOT_FOUND for another user's credential, exactly as for a missing one", async () => {
     const row = await store("alice", "sk-alice");
     const tokens = service();
