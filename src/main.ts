@@ -58,7 +58,7 @@ async function main(): Promise<void> {
     logger.info({ signal }, "draining");
     for (const s of stops) await s().catch((err) => logger.error({ err }, "shutdown step failed"));
     logger.info("stopped");
-    process.exit(0);
+    logger.flush(() => process.exit(0));
   };
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
   process.on("SIGINT", () => void shutdown("SIGINT"));

@@ -16,7 +16,7 @@ const config = loadConfig(process.env);
 const logFile = process.env.BENCH_LOG_FILE;
 const logger = createLogger({
   level: config.core.logLevel,
-  ...(logFile ? { destination: pino.destination({ dest: logFile, sync: true, mkdir: true }) } : {}),
+  ...(logFile ? { destination: pino.destination({ dest: logFile, sync: false, mkdir: true }) } : {}),
 });
 const schema = process.env.BENCH_SCHEMA;
 const app = await startLatchkey(config, {

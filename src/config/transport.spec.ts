@@ -9,7 +9,7 @@ describe("transport configuration", () => {
       internalHttp: { host: "0.0.0.0", port: 8081 },
       publicHttp: { host: "0.0.0.0", port: 8080 },
       drainTimeoutMs: 10_000,
-      rpcLogLevel: "info",
+      rpcLogLevel: "debug",
     });
   });
 

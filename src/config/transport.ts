@@ -7,7 +7,8 @@
  *   GRPC_TLS_CERT_FILE + GRPC_TLS_KEY_FILE: TLS on the gRPC port; with GRPC_TLS_CLIENT_CA_FILE
  *     also mutual TLS (client certificates signed by that CA are required)
  *   SHUTDOWN_DRAIN_TIMEOUT_MS (10000): how long SIGTERM waits for in-flight calls before forcing
- *   LOG_RPC_LEVEL (info): level of the one-line-per-RPC log (debug to quiet the hot path)
+ *   LOG_RPC_LEVEL (debug): level of the per-RPC log line of successful calls; failed calls log at
+ *     least at info (transport/rpc-log-level.ts)
  */
 import { InvalidArgument } from "../domain/errors.js";
 import { intFrom, str, type Env } from "./env.js";
@@ -41,7 +42,7 @@ export function loadTransportConfig(env: Env): TransportConfig {
   if (clientCaFile && !certFile) {
     throw new InvalidArgument("GRPC_TLS_CLIENT_CA_FILE", "mutual TLS needs GRPC_TLS_CERT_FILE and GRPC_TLS_KEY_FILE too");
   }
-  const rpcLogLevel = (str(env, "LOG_RPC_LEVEL") ?? "info") as RpcLogLevel;
+  const rpcLogLevel = (str(env, "LOG_RPC_LEVEL") ?? "debug") as RpcLogLevel;
   if (!RPC_LOG_LEVELS.includes(rpcLogLevel)) throw new InvalidArgument("LOG_RPC_LEVEL", `must be one of ${RPC_LOG_LEVELS.join(", ")}`);
   const tls = certFile && keyFile ? { certFile, keyFile, ...(clientCaFile ? { clientCaFile } : {}) } : undefined;
   return {

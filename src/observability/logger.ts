@@ -82,6 +82,8 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
         log: (obj) => redactSecrets(obj) as Record<string, unknown>,
       },
     },
-    opts.destination,
+    // Asynchronous stdout: a synchronous write per line would block the event loop on every RPC.
+    // main.ts flushes it before exiting.
+    opts.destination ?? pino.destination({ dest: 1, sync: false }),
   );
 }

@@ -5,6 +5,7 @@
  * through the shared table (transport/grpc/status-map.ts; Connect codes equal gRPC codes), and
  * records one metric and one log line per RPC.
  */
+import { rpcLineLevel } from "../rpc-log-level.js";
 import { performance } from "node:perf_hooks";
 import type { DescMethod } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ConnectRouter, type HandlerContext } from "@connectrpc/connect";
@@ -161,7 +162,7 @@ function finish(m: MethodEntry, hctx: HandlerContext, start: number, code: numbe
   const ms = performance.now() - start;
   const protocol = hctx.protocolName;
   (m.metrics[protocol] ?? m.deps.metrics.rpc(m.name, `http-${protocol}`)).observe(code, ms / 1000);
-  const level = m.deps.rpcLogLevel;
+  const level = rpcLineLevel(m.deps.rpcLogLevel, code === 0);
   if (level !== "silent") {
     m.deps.logger[level](
       { method: m.name, status: codeName(code), ms: Math.round(ms * 100) / 100, caller: caller?.name, request_id: requestId, transport: `http-${protocol}` },

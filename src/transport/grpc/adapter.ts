@@ -7,6 +7,7 @@
  * Responses are encoded inside the handler (the wire serializer is the identity), so an
  * unencodable response is mapped like any other error instead of surfacing from grpc-js.
  */
+import { rpcLineLevel } from "../rpc-log-level.js";
 import { once } from "node:events";
 import { performance } from "node:perf_hooks";
 import { create, fromBinary, toBinary, type DescMessage, type DescMethod } from "@bufbuild/protobuf";
@@ -235,7 +236,7 @@ async function handleStream(m: MethodEntry, call: ServerWritableStream<unknown, 
 function finish(m: MethodEntry, start: number, code: status, caller: Caller | undefined, requestId: string): void {
   const ms = performance.now() - start;
   m.metrics.observe(code, ms / 1000);
-  const level = m.deps.rpcLogLevel;
+  const level = rpcLineLevel(m.deps.rpcLogLevel, code === status.OK);
   if (level !== "silent") {
     m.deps.logger[level](
       { method: m.name, status: codeName(code), ms: Math.round(ms * 100) / 100, caller: caller?.name, request_id: requestId, transport: "grpc" },
