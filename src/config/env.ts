@@ -24,3 +24,11 @@ export function intFrom(env: Env, name: string, fallback: number, min: number, m
   if (n < min || n > max) throw new InvalidArgument(name, `must be between ${min} and ${max}`);
   return n;
 }
+
+/**
+ * LATCHKEY_PUBLIC_URL when unset: the public port on loopback, as dev mode serves it. Both the
+ * OAuth callback and webhook ingress URLs derive from it, so both loaders use this one default.
+ */
+export function defaultPublicUrl(env: Env): string {
+  return `http://127.0.0.1:${env.HTTP_PUBLIC_PORT?.trim() || "8080"}`;
+}

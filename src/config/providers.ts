@@ -1,6 +1,6 @@
 /**
  * OAuth and provider configuration, parsed and validated once at startup.
- *   LATCHKEY_PUBLIC_URL               public base URL (default http://127.0.0.1:8080); callback = <it>/oauth/callback
+ *   LATCHKEY_PUBLIC_URL               public base URL (default http://127.0.0.1:<HTTP_PUBLIC_PORT>); callback = <it>/oauth/callback
  *   LATCHKEY_REDIRECT_ALLOWLIST       comma-separated exact URLs, or origins / path prefixes ending in "/"
  *   LATCHKEY_OAUTH_STATE_TTL_SECONDS  authorization lifetime (default 600)
  *   LATCHKEY_REFRESH_MARGIN_SECONDS   background refresh this long before expiry (default 300)
@@ -9,6 +9,8 @@
  *   LATCHKEY_PROVIDERS_FILE           custom providers and client credentials (YAML or JSON)
  *   LATCHKEY_PROVIDER_<NAME>_CLIENT_ID / _CLIENT_SECRET   (read by the provider registry)
  */
+import { defaultPublicUrl } from "./env.js";
+
 export interface OAuthConfig {
   publicUrl: string;
   callbackUrl: string;
@@ -41,7 +43,7 @@ function httpUrl(name: string, raw: string): URL {
 }
 
 export function loadOAuthConfig(env: NodeJS.ProcessEnv): OAuthConfig {
-  const publicUrl = httpUrl("LATCHKEY_PUBLIC_URL", env.LATCHKEY_PUBLIC_URL || "http://127.0.0.1:8080")
+  const publicUrl = httpUrl("LATCHKEY_PUBLIC_URL", env.LATCHKEY_PUBLIC_URL || defaultPublicUrl(env))
     .toString()
     .replace(/\/+$/, "");
   const redirectAllowlist = (env.LATCHKEY_REDIRECT_ALLOWLIST ?? "")

@@ -5,7 +5,7 @@ import { loadWebhooksConfig } from "./webhooks.js";
 describe("loadWebhooksConfig", () => {
   it("has production defaults", () => {
     expect(loadWebhooksConfig({})).toEqual({
-      publicUrl: "http://localhost:8080",
+      publicUrl: "http://127.0.0.1:8080",
       maxBodyBytes: 1024 * 1024,
       ackTimeoutMs: 60_000,
       retentionMs: 7 * 24 * 3_600_000,

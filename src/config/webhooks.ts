@@ -1,7 +1,7 @@
 /**
  * Webhook settings, parsed and validated once at startup.
  *
- *   LATCHKEY_PUBLIC_URL                      base of ingress URLs (default http://localhost:8080)
+ *   LATCHKEY_PUBLIC_URL                      base of ingress URLs (default http://127.0.0.1:<HTTP_PUBLIC_PORT>)
  *   LATCHKEY_WEBHOOK_MAX_BODY_BYTES          largest accepted body (default 1 MiB)
  *   LATCHKEY_WEBHOOK_ACK_TIMEOUT_SECONDS     unacked events are redelivered after this (default 60)
  *   LATCHKEY_WEBHOOK_RETENTION_HOURS         events older than this are pruned (default 168 = 7 days)
@@ -11,7 +11,7 @@
  *   LATCHKEY_GITHUB_API_URL                  GitHub REST API base for hook registration (default https://api.github.com)
  */
 import { InvalidArgument } from "../domain/errors.js";
-import { intFrom, type Env } from "./env.js";
+import { defaultPublicUrl, intFrom, type Env } from "./env.js";
 
 export interface WebhooksConfig {
   publicUrl: string;
@@ -44,7 +44,7 @@ function url(env: Env, name: string, dflt: string): string {
 
 export function loadWebhooksConfig(env: Env = process.env): WebhooksConfig {
   return {
-    publicUrl: url(env, "LATCHKEY_PUBLIC_URL", "http://localhost:8080"),
+    publicUrl: url(env, "LATCHKEY_PUBLIC_URL", defaultPublicUrl(env)),
     maxBodyBytes: int(env, "LATCHKEY_WEBHOOK_MAX_BODY_BYTES", 1024 * 1024, 1024, 64 * 1024 * 1024),
     ackTimeoutMs: int(env, "LATCHKEY_WEBHOOK_ACK_TIMEOUT_SECONDS", 60, 1, 86_400) * 1000,
     retentionMs: int(env, "LATCHKEY_WEBHOOK_RETENTION_HOURS", 168, 1, 24 * 366) * 3_600_000,
