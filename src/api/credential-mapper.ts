@@ -1,9 +1,9 @@
-/** CredentialRow → proto Credential. Never copies ciphertexts: responses carry no secret. */
+/** Credential metadata → proto Credential. Takes no ciphertexts: responses carry no secret. */
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { CredentialKind, CredentialStatus } from "../gen/latchkey/v1/common_pb.js";
 import { CredentialSchema, type Credential } from "../gen/latchkey/v1/credentials_pb.js";
-import type { CredentialRow } from "../domain/credentials/credential.js";
+import type { CredentialMeta } from "../domain/credentials/credential.js";
 
 const KIND = { oauth2: CredentialKind.OAUTH2, api_key: CredentialKind.API_KEY } as const;
 const STATUS = {
@@ -12,7 +12,7 @@ const STATUS = {
   revoked: CredentialStatus.REVOKED,
 } as const;
 
-export function toProtoCredential(row: CredentialRow): Credential {
+export function toProtoCredential(row: CredentialMeta): Credential {
   const init: MessageInitShape<typeof CredentialSchema> = {
     id: row.id,
     userId: row.userId,

@@ -3,7 +3,7 @@
  * user's row is indistinguishable from a missing one. Writes that change secret material or status
  * compare and bump `version` (optimistic concurrency).
  */
-import type { CredentialKind, CredentialRow, CredentialStatus, NewCredential, TokenUpdate } from "../domain/credentials/credential.js";
+import type { CredentialKind, CredentialMeta, CredentialRow, CredentialStatus, NewCredential, TokenUpdate } from "../domain/credentials/credential.js";
 import { db, type Sql } from "./db.js";
 
 interface DbRow {
@@ -25,7 +25,7 @@ interface DbRow {
   updated_at: Date;
 }
 
-export function toCredentialRow(r: DbRow): CredentialRow {
+export function toCredentialMeta(r: Omit<DbRow, "secret_ciphertext" | "refresh_token_ciphertext">): CredentialMeta {
   return {
     id: r.id,
     userId: r.user_id,
@@ -36,8 +36,6 @@ export function toCredentialRow(r: DbRow): CredentialRow {
     username: r.username,
     status: r.status,
     metadata: r.metadata,
-    secretCiphertext: r.secret_ciphertext,
-    refreshTokenCiphertext: r.refresh_token_ciphertext,
     accessTokenExpiresAt: r.access_token_expires_at,
     tokenType: r.token_type,
     version: Number(r.version),
@@ -45,6 +43,27 @@ export function toCredentialRow(r: DbRow): CredentialRow {
     updatedAt: r.updated_at,
   };
 }
+
+export function toCredentialRow(r: DbRow): CredentialRow {
+  return { ...toCredentialMeta(r), secretCiphertext: r.secret_ciphertext, refreshTokenCiphertext: r.refresh_token_ciphertext };
+}
+
+const META_COLUMNS = [
+  "id",
+  "user_id",
+  "provider",
+  "kind",
+  "title",
+  "scopes",
+  "username",
+  "status",
+  "metadata",
+  "access_token_expires_at",
+  "token_type",
+  "version",
+  "created_at",
+  "updated_at",
+] as const;
 
 export interface ListQuery {
   userId: string;
@@ -59,7 +78,7 @@ export interface CredentialsRepo {
   get(userId: string, id: string): Promise<CredentialRow | undefined>;
   /** Unscoped read, for background workers that were handed an id by the system itself. */
   getById(id: string): Promise<CredentialRow | undefined>;
-  list(q: ListQuery): Promise<CredentialRow[]>;
+  list(q: ListQuery): Promise<CredentialMeta[]>;
   updateMetadata(
     userId: string,
     id: string,
@@ -100,13 +119,13 @@ export function createCredentialsRepo(sql: Sql): CredentialsRepo {
     list: (q) =>
       db(async () => {
         const rows = await sql<DbRow[]>`
-          select * from credentials
+          select ${sql(META_COLUMNS)} from credentials
           where user_id = ${q.userId}
             ${q.provider ? sql`and provider = ${q.provider}` : sql``}
             ${q.after ? sql`and (created_at, id) < (${q.after.createdAt}, ${q.after.id})` : sql``}
           order by created_at desc, id desc
           limit ${q.limit}`;
-        return rows.map(toCredentialRow);
+        return rows.map(toCredentialMeta);
       }),
 
     updateMetadata: (userId, id, patch) =>

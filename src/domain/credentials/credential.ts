@@ -29,6 +29,9 @@ export interface CredentialRow {
 }
 
 /** A credential about to be inserted: the row minus what the database sets (status, version, timestamps). */
+/** What listings read: everything but the ciphertexts, which they never need. */
+export type CredentialMeta = Omit<CredentialRow, "secretCiphertext" | "refreshTokenCiphertext">;
+
 export type NewCredential = Omit<CredentialRow, "status" | "version" | "createdAt" | "updatedAt">;
 
 /** New tokens from an exchange or a refresh, already encrypted. */
