@@ -32,6 +32,12 @@ export interface InternalServerHandle {
 const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
 // A connection that sends nothing decisive within this time is dropped (slowloris on the sniffer).
 const SNIFF_TIMEOUT_MS = 10_000;
+/**
+ * Largest request message, after decompression, as on the gRPC port (grpc-js' default 4 MiB).
+ * connect-node's default is 4 GiB, and it reads (and inflates) the body before the handler checks
+ * the caller's token: without this bound one anonymous gzip request could take gigabytes.
+ */
+export const MAX_REQUEST_BYTES = 4 * 1024 * 1024;
 
 export async function startInternalServer(opts: InternalServerOptions): Promise<InternalServerHandle> {
   const { logger } = opts;
@@ -44,6 +50,7 @@ export async function startInternalServer(opts: InternalServerOptions): Promise<
     isDraining: () => inFlight.draining,
   });
   const handler = connectNodeAdapter({
+    readMaxBytes: MAX_REQUEST_BYTES,
     routes: createConnectRoutes({ ...opts, rpcLogLevel: opts.rpcLogLevel ?? "info", inFlight }),
     fallback: fallback as unknown as NonNullable<Parameters<typeof connectNodeAdapter>[0]["fallback"]>,
   });
