@@ -7,8 +7,9 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { InvalidArgument, NotFound } from "../../src/domain/errors.js";
+import { InvalidArgument, NotFound, Unavailable } from "../../src/domain/errors.js";
 import { createLocalKeyring } from "../../src/secrets/local-keyring.js";
+import { rowContext, type SecretStore } from "../../src/secrets/secret-store.js";
 import { startGithubHooksLookalike, type GithubHooksLookalike } from "../support/github-hooks-lookalike.js";
 import { createTestDb, type TestDb } from "../support/postgres.js";
 import { startWebhooksInstance, type WebhooksInstance } from "../support/webhooks-instance.js";
@@ -16,13 +17,20 @@ import { startWebhooksInstance, type WebhooksInstance } from "../support/webhook
 let db: TestDb;
 let gh: GithubHooksLookalike;
 let lk: WebhooksInstance;
+/** Set to make the secret store refuse to encrypt (Vault down). */
+let storeDown = false;
+let keyring: SecretStore;
 const CRED = "11111111-1111-4111-8111-111111111111";
 const SLACK_CRED = "22222222-2222-4222-8222-222222222222";
 
 beforeAll(async () => {
   db = await createTestDb();
   gh = await startGithubHooksLookalike({ tokens: { "gho_token": ["octo/repo"] } });
-  const secrets = await createLocalKeyring({ file: path.join(await mkdtemp(path.join(tmpdir(), "lk-wr-")), "keyring.json") });
+  keyring = await createLocalKeyring({ file: path.join(await mkdtemp(path.join(tmpdir(), "lk-wr-")), "keyring.json") });
+  const secrets: SecretStore = Object.assign(Object.create(keyring) as SecretStore, {
+    encrypt: (plaintext: Buffer, context: string) =>
+      storeDown ? Promise.reject(new Unavailable("secret store")) : keyring.encrypt(plaintext, context),
+  });
   lk = await startWebhooksInstance({
     sql: db.sql,
     secrets,
@@ -101,5 +109,71 @@ describe("webhook registration at the provider", () => {
     expect((await lk.service.listWebhooks({ userId: "mallory", provider: "" } as never, lk.ctx())).webhooks).toEqual([]);
     const mine = await lk.service.listWebhooks({ userId: "alice", provider: "github" } as never, lk.ctx());
     expect(mine.webhooks!.map((x) => x.id)).toContain(w.id);
+  });
+
+  describe("rotating the secret of a hook Latchkey registered", () => {
+    const rotate = (webhookId: string) =>
+      lk.service.rotateWebhookSecret({ userId: "alice", webhookId, secret: "", gracePeriodSeconds: 0 } as never, lk.ctx());
+    const registered = async () => {
+      const w = (await lk.service.createWebhook(createReq({}), lk.ctx())).webhook!;
+      return { w: { id: w.id! }, hook: gh.hooks.get(Number(w.providerWebhookId))! };
+    };
+
+    it("verifies deliveries GitHub signs with the new secret as soon as GitHub switched", async () => {
+      const { w, hook } = await registered();
+      const old = hook.secret;
+      gh.onPatched = async (h) => {
+        await gh.deliver(h.id, "push", { ref: "refs/heads/in-the-window" });
+      };
+      try {
+        await rotate(w.id);
+      } finally {
+        gh.onPatched = undefined;
+      }
+      const inWindow = gh.deliveries.filter((d) => d.hookId === hook.id);
+      expect(inWindow).toHaveLength(1);
+      expect(inWindow[0]!.signedWith).not.toBe(old);
+      expect(inWindow[0]!.status).toBe(200);
+      await lk.service.deleteWebhook({ userId: "alice", webhookId: w.id } as never, lk.ctx());
+    });
+
+    it("a PATCH GitHub fails answers UNAVAILABLE and GitHub's deliveries keep verifying", async () => {
+      const { w, hook } = await registered();
+      const old = hook.secret;
+      gh.failPatch = 503;
+      try {
+        await expect(rotate(w.id)).rejects.toBeInstanceOf(Unavailable);
+      } finally {
+        gh.failPatch = undefined;
+      }
+      expect(gh.hooks.get(hook.id)!.secret).toBe(old);
+      expect((await gh.deliver(hook.id, "push", { ref: "refs/heads/after-failed-rotation" })).status).toBe(200);
+      // Rolled back: the old secret is current again, not a previous one that stops verifying when the grace ends.
+      const row = await lk.module.manager.get("alice", w.id);
+      const current = await keyring.decrypt(row.secretCiphertext, rowContext("webhook", "alice", w.id));
+      expect(current.toString("utf8")).toBe(old);
+      // A retry once GitHub is back rotates for real.
+      await rotate(w.id);
+      expect(gh.hooks.get(hook.id)!.secret).not.toBe(old);
+      expect((await gh.deliver(hook.id, "push", { ref: "refs/heads/after-retry" })).status).toBe(200);
+      await lk.service.deleteWebhook({ userId: "alice", webhookId: w.id } as never, lk.ctx());
+    });
+
+    it("a secret store that cannot save the new secret leaves GitHub untouched", async () => {
+      const { w, hook } = await registered();
+      const old = hook.secret;
+      const patches = () => gh.requests.filter((r) => r.method === "PATCH").length;
+      const before = patches();
+      storeDown = true;
+      try {
+        await expect(rotate(w.id)).rejects.toBeInstanceOf(Unavailable);
+      } finally {
+        storeDown = false;
+      }
+      expect(patches()).toBe(before);
+      expect(gh.hooks.get(hook.id)!.secret).toBe(old);
+      expect((await gh.deliver(hook.id, "push", { ref: "refs/heads/store-was-down" })).status).toBe(200);
+      await lk.service.deleteWebhook({ userId: "alice", webhookId: w.id } as never, lk.ctx());
+    });
   });
 });

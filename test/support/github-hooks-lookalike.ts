@@ -24,6 +24,15 @@ export interface GithubHooksLookalike {
   hooks: Map<number, LookalikeHook>;
   /** Every request seen: method, path and authorization, for assertions. */
   requests: { method: string; path: string; authorization?: string }[];
+  /** Every delivery sent: the hook, the event, the secret it was signed with and the receiver's status. */
+  deliveries: { hookId: number; event: string; signedWith: string; status: number }[];
+  /** When set, `PATCH …/config` answers this status and leaves the hook unchanged (a provider outage or refusal). */
+  failPatch: number | undefined;
+  /**
+   * When set, runs after `PATCH …/config` took effect and before GitHub answers: GitHub starts
+   * signing with the new secret at once, so deliveries sent here model the ones in that window.
+   */
+  onPatched: ((hook: LookalikeHook) => Promise<void>) | undefined;
   /** Sends a signed delivery to the hook's URL, as GitHub would. */
   deliver(hookId: number, event: string, payload: unknown): Promise<Response>;
   close(): Promise<void>;
@@ -70,6 +79,8 @@ function view(h: LookalikeHook, base: string) {
 export async function startGithubHooksLookalike(opts: GithubHooksLookalikeOptions): Promise<GithubHooksLookalike> {
   const hooks = new Map<number, LookalikeHook>();
   const requests: GithubHooksLookalike["requests"] = [];
+  const deliveries: GithubHooksLookalike["deliveries"] = [];
+  const state: Pick<GithubHooksLookalike, "failPatch" | "onPatched"> = { failPatch: undefined, onPatched: undefined };
   let nextId = 1000;
   let base = "";
 
@@ -77,7 +88,8 @@ export async function startGithubHooksLookalike(opts: GithubHooksLookalikeOption
     const hook = hooks.get(hookId);
     if (!hook) throw new Error(`no hook ${hookId}`);
     const body = JSON.stringify(payload);
-    return fetch(hook.url, {
+    const signedWith = hook.secret;
+    const res = await fetch(hook.url, {
       method: "POST",
       headers: {
         "content-type": "application/json",
@@ -85,10 +97,12 @@ export async function startGithubHooksLookalike(opts: GithubHooksLookalikeOption
         "x-github-event": event,
         "x-github-delivery": randomUUID(),
         "x-github-hook-id": String(hook.id),
-        "x-hub-signature-256": "sha256=" + createHmac("sha256", hook.secret).update(body).digest("hex"),
+        "x-hub-signature-256": "sha256=" + createHmac("sha256", signedWith).update(body).digest("hex"),
       },
       body,
     });
+    deliveries.push({ hookId, event, signedWith, status: res.status });
+    return res;
   }
 
   const server = createServer((req, res) => {
@@ -134,8 +148,10 @@ export async function startGithubHooksLookalike(opts: GithubHooksLookalikeOption
       }
       if (req.method === "PATCH" && hook && m[3] === "/config") {
         const body = (await readJson(req)) as Record<string, string> | undefined;
+        if (state.failPatch !== undefined) return send(res, state.failPatch, { message: "lookalike: PATCH refused" });
         if (body?.secret !== undefined) hook.secret = body.secret;
         if (body?.url) hook.url = body.url;
+        await state.onPatched?.(hook);
         return send(res, 200, { url: hook.url, content_type: hook.contentType, insecure_ssl: "0", secret: "********" });
       }
       if (req.method === "DELETE" && hook && !m[3]) {
@@ -151,6 +167,19 @@ export async function startGithubHooksLookalike(opts: GithubHooksLookalikeOption
     url: base,
     hooks,
     requests,
+    deliveries,
+    get failPatch() {
+      return state.failPatch;
+    },
+    set failPatch(v) {
+      state.failPatch = v;
+    },
+    get onPatched() {
+      return state.onPatched;
+    },
+    set onPatched(v) {
+      state.onPatched = v;
+    },
     deliver,
     close: () =>
       new Promise((resolve) => {

@@ -10,12 +10,19 @@ import type { WebhookRegistrar } from "../../providers/webhook-registrars/index.
 import { webhookScheme } from "../../providers/webhook-schemes/index.js";
 import type { ProviderRegistry } from "../../providers/types.js";
 import type { SecretStore } from "../../secrets/secret-store.js";
-import { FailedPrecondition, Internal, InvalidArgument, NotFound } from "../errors.js";
+import { FailedPrecondition, Internal, InvalidArgument, isDomainError, NotFound, Unavailable } from "../errors.js";
 import { encryptWebhookSecret } from "./webhook-secrets.js";
 import type { WebhookRow, WebhooksRepo } from "./webhook.js";
 
 /** What registration needs from the token service. `provider` lets us refuse another provider's credential. */
 export type GetAccessToken = (userId: string, credentialId: string) => Promise<{ accessToken: string; provider?: string }>;
+
+/**
+ * For hooks Latchkey registered, the old secret keeps verifying at least this long after a
+ * rotation (whatever the requested grace), covering the provider's switch and deliveries it signed
+ * just before; and a rotation rolled back after a failed provider update keeps the new secret this long.
+ */
+export const PROVIDER_SWITCH_GRACE_MS = 5 * 60_000;
 
 export interface WebhookManagerDeps {
   repo: WebhooksRepo;
@@ -160,14 +167,14 @@ export function createWebhookManager(deps: WebhookManagerDeps): WebhookManager {
       const scheme = webhookScheme(row.scheme);
       if (!scheme) throw new FailedPrecondition(`webhook scheme "${row.scheme}" is not available`);
       const registrar = row.registrar ? deps.registrars.get(row.registrar) : undefined;
-      let secret: string;
-      let signingSecret: string | undefined;
+      const grace = graceMs ?? deps.rotationGraceMs;
       if (registrar && row.credentialId && row.providerWebhookId && scheme.generateSecret) {
         if (given) throw new InvalidArgument("secret", "must be empty for a hook Latchkey registered");
-        secret = scheme.generateSecret();
-        const accessToken = await token(userId, row.credentialId, row.provider);
-        await registrar.updateSecret({ accessToken, resource: row.resource, providerWebhookId: row.providerWebhookId, url: ingressUrl(row), secret });
-      } else if (given) {
+        return rotateAtProvider(row, registrar, scheme.generateSecret(), grace);
+      }
+      let secret: string;
+      let signingSecret: string | undefined;
+      if (given) {
         const bad = scheme.checkSecret(given);
         if (bad) throw new InvalidArgument("secret", bad);
         secret = given;
@@ -176,7 +183,6 @@ export function createWebhookManager(deps: WebhookManagerDeps): WebhookManager {
       } else {
         throw new InvalidArgument("secret", "is required: this provider issues the signing secret");
       }
-      const grace = graceMs ?? deps.rotationGraceMs;
       const updated = await deps.repo.rotateSecret(userId, id, row.version, {
         secretCiphertext: await encryptWebhookSecret(deps.secrets, userId, id, secret),
         previousSecretCiphertext: grace > 0 ? row.secretCiphertext : null,
@@ -186,4 +192,48 @@ export function createWebhookManager(deps: WebhookManagerDeps): WebhookManager {
       return signingSecret ? { webhook: updated, signingSecret } : { webhook: updated };
     },
   };
+
+  /**
+   * Rotation of a hook Latchkey registered. Store first, provider second, so that every delivery
+   * verifies whatever the provider signs with at each moment:
+   *   1. save the new secret as current and the old one as previous (grace at least
+   *      PROVIDER_SWITCH_GRACE_MS, so the old secret verifies until the provider has switched);
+   *      a failed save (secret store down, a concurrent rotation won the version check) changes
+   *      nothing anywhere;
+   *   2. push the new secret to the provider;
+   *   3. if the provider refused or could not be reached, roll back (version-checked): the old
+   *      secret is current again, because the provider still signs with it and must keep verifying
+   *      after any grace period; the new one stays as previous for PROVIDER_SWITCH_GRACE_MS in case
+   *      the update took effect although its answer was lost. The caller gets the error and retries.
+   */
+  async function rotateAtProvider(row: WebhookRow, registrar: WebhookRegistrar, secret: string, grace: number): Promise<WebhookWithSecret> {
+    const { userId, id } = row;
+    const accessToken = await token(userId, row.credentialId!, row.provider);
+    const secretCiphertext = await encryptWebhookSecret(deps.secrets, userId, id, secret);
+    const saved = await deps.repo.rotateSecret(userId, id, row.version, {
+      secretCiphertext,
+      previousSecretCiphertext: row.secretCiphertext,
+      previousSecretExpiresAt: new Date(now() + Math.max(grace, PROVIDER_SWITCH_GRACE_MS)),
+    });
+    if (!saved) throw new FailedPrecondition("the webhook changed during the rotation; retry");
+    try {
+      await registrar.updateSecret({ accessToken, resource: row.resource, providerWebhookId: row.providerWebhookId, url: ingressUrl(row), secret });
+    } catch (err) {
+      const restored = await deps.repo
+        .rotateSecret(userId, id, saved.version, {
+          secretCiphertext: row.secretCiphertext,
+          previousSecretCiphertext: secretCiphertext,
+          previousSecretExpiresAt: new Date(now() + PROVIDER_SWITCH_GRACE_MS),
+        })
+        .catch((rollbackErr: unknown) => {
+          deps.logger.error({ err: rollbackErr, webhookId: id, provider: row.provider }, "webhook secret rollback failed");
+          return undefined;
+        });
+      // Not restored: another rotation moved the row on (its own provider update decides), or Postgres failed.
+      if (!restored) deps.logger.warn({ webhookId: id, provider: row.provider }, "webhook secret not rolled back after a failed provider update");
+      // The registrar's refusals (token refused, missing permission) keep their meaning; anything else is an outage.
+      throw isDomainError(err) ? err : new Unavailable(row.provider, { cause: err });
+    }
+    return { webhook: saved };
+  }
 }
