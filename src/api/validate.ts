@@ -9,6 +9,12 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export function requireUserId(value: string, field = "user_id"): string {
   if (value.length === 0) throw new InvalidArgument(field, "is required");
   if (value.length > 256) throw new InvalidArgument(field, "must be at most 256 characters");
+  return noNul(value, field);
+}
+
+/** Postgres text and jsonb cannot hold U+0000: refuse it here rather than fail in the database. */
+export function noNul(value: string, field: string): string {
+  if (value.includes("\u0000")) throw new InvalidArgument(field, "must not contain NUL characters");
   return value;
 }
 
@@ -29,7 +35,7 @@ export function requireString(value: string, field: string, max: number): string
 
 export function maxLength(value: string, field: string, max: number): string {
   if (value.length > max) throw new InvalidArgument(field, `must be at most ${max} characters`);
-  return value;
+  return noNul(value, field);
 }
 
 export function validateMetadata(metadata: Record<string, string>, field = "metadata"): Record<string, string> {
@@ -38,6 +44,8 @@ export function validateMetadata(metadata: Record<string, string>, field = "meta
   for (const [k, v] of entries) {
     if (k.length === 0 || k.length > 128) throw new InvalidArgument(field, "keys must be 1..128 characters");
     if (v.length > 2048) throw new InvalidArgument(field, `value of "${k}" must be at most 2048 characters`);
+    noNul(k, field);
+    noNul(v, field);
   }
   return metadata;
 }

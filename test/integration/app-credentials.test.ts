@@ -67,6 +67,9 @@ describe("CredentialsService over gRPC", () => {
       ["listCredentials", { userId: "u", pageToken: "garbage!" }, "page_token"],
       ["updateCredential", { userId: "u", credentialId: crypto.randomUUID(), updateMask: { paths: ["provider"] } }, "update_mask"],
       ["getAccessToken", { userId: "u", credentialId: crypto.randomUUID(), minValidSeconds: -1 }, "min_valid_seconds"],
+      ["getCredential", { userId: "u\u0000x", credentialId: crypto.randomUUID() }, "user_id"],
+      ["createApiKeyCredential", { userId: "u", provider: "openai", apiKey: "k", metadata: { a: "b\u0000" } }, "metadata"],
+      ["createApiKeyCredential", { userId: "u", provider: "openai", apiKey: "k", title: "t\u0000" }, "title"],
     ];
     for (const [method, req, field] of cases) {
       const { err } = await unary(creds, method, req, as("operator"));
@@ -96,6 +99,23 @@ describe("CredentialsService over gRPC", () => {
     expect(seen).toEqual(["k4", "k3", "k2", "k1", "k0"]);
     const { res } = await unary(creds, "listCredentials", { userId: "u-pages", provider: "anthropic" }, as("backend"));
     expect(res.credentials.map((c: { title: string }) => c.title)).toEqual(["k3", "k1"]);
+  });
+
+  it("skips no row when several were created within one millisecond", async () => {
+    for (let i = 0; i < 5; i++) await createKey("u-same-ms", "openai", `m${i}`);
+    // Microsecond-apart timestamps inside one millisecond, as concurrent inserts produce.
+    await app.db.sql`
+      update credentials set created_at = timestamptz '2026-01-01 00:00:00.123' + (substr(title, 2)::int * interval '1 microsecond')
+      where user_id = 'u-same-ms'`;
+    const seen: string[] = [];
+    let pageToken = "";
+    do {
+      const { err, res } = await unary(creds, "listCredentials", { userId: "u-same-ms", pageSize: 2, pageToken }, as("backend"));
+      expect(err).toBeNull();
+      seen.push(...res.credentials.map((c: { title: string }) => c.title));
+      pageToken = res.nextPageToken;
+    } while (pageToken);
+    expect(seen.sort()).toEqual(["m0", "m1", "m2", "m3", "m4"]);
   });
 
   it("updates only the fields named by the update mask", async () => {
