@@ -45,10 +45,17 @@ export function createWebhookDeliveriesRepo(sql: Sql): WebhookDeliveriesRepo {
         return rows.map((r): DeliveredEvent => ({ ...toEventRow(r), attempt: r.attempts }));
       }),
 
-    nextDeadline: (consumer) =>
+    // The same filters as claim, and only deadlines still ahead: an overdue delivery the filter
+    // excludes would otherwise answer "due now" forever and spin the stream.
+    nextDeadline: (consumer, f: EventFilter, now) =>
       db(async () => {
         const [r] = await sql<{ at: Date | null }[]>`
-          select min(next_attempt_at) as at from webhook_deliveries where consumer = ${consumer} and acked_at is null`;
+          select min(d.next_attempt_at) as at
+          from webhook_deliveries d join webhook_events e on e.id = d.event_id
+          where d.consumer = ${consumer} and d.acked_at is null and d.next_attempt_at > ${now}
+            and (cardinality(${f.webhookIds}::uuid[]) = 0 or e.webhook_id = any(${f.webhookIds}::uuid[]))
+            and (cardinality(${f.providers}::text[]) = 0 or e.provider = any(${f.providers}::text[]))
+            and (cardinality(${f.eventTypes}::text[]) = 0 or e.event_type = any(${f.eventTypes}::text[]))`;
         return r?.at ?? undefined;
       }),
 

@@ -8,11 +8,14 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { InvalidArgument, NotFound } from "../../src/domain/errors.js";
+import { createWebhookEvents } from "../../src/domain/webhooks/event-stream.js";
 import { startWebhookMaintenance } from "../../src/domain/webhooks/maintenance.js";
 import { signGithub } from "../../src/providers/webhook-schemes/github.js";
 import { createLocalKeyring } from "../../src/secrets/local-keyring.js";
 import type { SecretStore } from "../../src/secrets/secret-store.js";
+import { createWebhookDeliveriesRepo } from "../../src/storage/webhook-deliveries-repo.js";
 import { createWebhookEventsRepo } from "../../src/storage/webhook-events-repo.js";
+import { createWebhooksRepo } from "../../src/storage/webhooks-repo.js";
 import { createTestDb, type TestDb } from "../support/postgres.js";
 import { startWebhooksInstance, type WebhooksInstance } from "../support/webhooks-instance.js";
 
@@ -251,5 +254,31 @@ describe("webhook event streams", () => {
       select (select count(*)::int from webhook_events where webhook_id = ${h.id}) as e,
              (select count(*)::int from webhook_deliveries where consumer = 'pruned') as d`;
     expect(r).toEqual({ e: 0, d: 0 });
+  });
+
+  it("an idle stream whose filter excludes an overdue unacked event sleeps instead of spinning", async () => {
+    const [excluded, watched] = [await hook(), await hook()];
+    await send(excluded);
+    // The consumer holds an unacked delivery of `excluded` whose redelivery deadline is long past.
+    await db.sql`insert into webhook_consumers (name, created_at, last_seen_at) values ('idle-filtered', now(), now())`;
+    await db.sql`
+      insert into webhook_deliveries (consumer, event_id, attempts, next_attempt_at)
+      select 'idle-filtered', id, 1, now() - interval '1 minute' from webhook_events where webhook_id = ${excluded.id}`;
+    const deliveries = createWebhookDeliveriesRepo(db.sql);
+    let claims = 0;
+    const events = createWebhookEvents({
+      webhooks: createWebhooksRepo(db.sql),
+      events: createWebhookEventsRepo(db.sql),
+      deliveries: { ...deliveries, claim: (...args) => (claims++, deliveries.claim(...args)) },
+      notifier: { subscribe: async () => () => {} },
+      ackTimeoutMs: ACK_TIMEOUT_MS,
+      pollMs: 1000,
+    });
+    const ac = new AbortController();
+    const first = events.stream("idle-filtered", { webhookIds: [watched.id], providers: [], eventTypes: [] }, ac.signal).next();
+    await new Promise((r) => setTimeout(r, 1000));
+    ac.abort();
+    expect((await first).done).toBe(true);
+    expect(claims).toBeLessThan(20);
   });
 });

@@ -25,6 +25,9 @@ export interface WebhookEvents {
   list(userId: string, webhookId: string, limit: number, beforeSeq?: string): Promise<WebhookEventRow[]>;
 }
 
+/** Shortest sleep of a stream whose claim found nothing (a notification still wakes it at once). */
+const MIN_IDLE_SLEEP_MS = 50;
+
 const CONSUMER = /^[A-Za-z0-9._-]{1,128}$/;
 
 export function checkConsumer(consumer: string): string {
@@ -70,10 +73,12 @@ export function createWebhookEvents(deps: WebhookEventsDeps): WebhookEvents {
             yield event;
           }
           if (batch.length === batchSize || woken) continue;
-          const deadline = await deps.deliveries.nextDeadline(consumer);
+          const deadline = await deps.deliveries.nextDeadline(consumer, filter, new Date(now()));
           const untilDue = deadline ? deadline.getTime() - now() + 5 : pollMs;
           if (woken) continue;
-          await sleep(Math.max(0, Math.min(pollMs, untilDue)), signal, (w) => (wake = w));
+          // A belt against spinning: with nothing claimed, never check again sooner than the floor.
+          const floor = batch.length === 0 ? Math.min(pollMs, MIN_IDLE_SLEEP_MS) : 0;
+          await sleep(Math.max(floor, Math.min(pollMs, untilDue)), signal, (w) => (wake = w));
           wake = undefined;
         }
       } finally {

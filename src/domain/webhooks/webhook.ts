@@ -92,8 +92,8 @@ export interface WebhookDeliveriesRepo {
    * acked and that are not in flight to it (in flight: handed out and not yet past `now`+timeout).
    */
   claim(consumer: string, filter: EventFilter, now: Date, ackTimeoutMs: number, limit: number): Promise<DeliveredEvent[]>;
-  /** When the earliest in-flight event of the consumer becomes due again, if any. */
-  nextDeadline(consumer: string): Promise<Date | undefined>;
+  /** When the earliest event matching `filter` in flight to the consumer becomes due again, if after `now`. */
+  nextDeadline(consumer: string, filter: EventFilter, now: Date): Promise<Date | undefined>;
   /** Marks events acked; unknown ids are ignored. Returns how many became acked. */
   ack(consumer: string, eventIds: string[], now: Date): Promise<number>;
 }
