@@ -27,6 +27,7 @@ const MAX_GRACE_SECONDS = 30 * 86_400;
 const MAX_SECRET_BYTES = 1024;
 const MAX_FILTER_ITEMS = 100;
 const MAX_ACK_IDS = 1000;
+const MAX_BIGINT = 9_223_372_036_854_775_807n;
 
 function toProtoWebhook(row: WebhookRow, ingressUrl: string): MessageInitShape<typeof WebhookSchema> {
   return {
@@ -147,7 +148,10 @@ export function createWebhooksService(deps: WebhooksServiceDeps): ServiceImpleme
       const webhookId = requireUuid(req.webhookId, "webhook_id");
       const size = pageSize(req.pageSize);
       const cursor = decodePageToken<{ seq: string }>(req.pageToken, { seq: "string" });
-      if (cursor && !/^\d{1,19}$/.test(cursor.seq)) throw new InvalidArgument("page_token", "is not a token this service issued");
+      // seq is a Postgres bigint: 19 digits still reach past its maximum, which Postgres would refuse (22003).
+      if (cursor && !(/^\d{1,19}$/.test(cursor.seq) && BigInt(cursor.seq) <= MAX_BIGINT)) {
+        throw new InvalidArgument("page_token", "is not a token this service issued");
+      }
       const rows = await events.list(userId, webhookId, size + 1, cursor?.seq);
       const page = rows.slice(0, size);
       const next = rows.length > size ? encodePageToken({ seq: page.at(-1)!.seq }) : "";

@@ -7,6 +7,7 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { encodePageToken } from "../../src/api/validate.js";
 import { InvalidArgument, NotFound } from "../../src/domain/errors.js";
 import { createWebhookEvents } from "../../src/domain/webhooks/event-stream.js";
 import { startWebhookMaintenance } from "../../src/domain/webhooks/maintenance.js";
@@ -230,6 +231,16 @@ describe("webhook event streams", () => {
     expect(p2.events!.map(text)).toEqual([sent[0]]);
     expect(p2.nextPageToken).toBe("");
     await expect(a.service.listEvents({ userId: "eve", webhookId: h.id, pageSize: 0, pageToken: "" } as never, a.ctx())).rejects.toBeInstanceOf(NotFound);
+  });
+
+  it("refuses a ListEvents page token beyond the bigint range as an invalid page_token", async () => {
+    const h = await hook("dave");
+    await send(h);
+    const list = (seq: string) =>
+      a.service.listEvents({ userId: "dave", webhookId: h.id, pageSize: 1, pageToken: encodePageToken({ seq }) } as never, a.ctx());
+    await expect(list("9999999999999999999")).rejects.toMatchObject({ constructor: InvalidArgument, field: "page_token" });
+    await expect(list("9223372036854775808")).rejects.toMatchObject({ field: "page_token" });
+    expect((await list("9223372036854775807")).events).toHaveLength(1);
   });
 
   it("prunes events past retention together with their delivery state", async () => {
