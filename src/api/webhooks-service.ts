@@ -20,7 +20,12 @@ import { decodePageToken, encodePageToken, maxLength, optionalUuid, pageSize, re
 export interface WebhooksServiceDeps {
   manager: WebhookManager;
   events: WebhookEvents;
+  /** A ListEvents page stops before its payloads exceed this (still at least one event). Default 3 MiB. */
+  listPageMaxBytes?: number;
 }
+
+/** Below grpc-js clients' default 4 MiB receive limit, leaving room for the events' other fields. */
+const DEFAULT_LIST_PAGE_MAX_BYTES = 3 * 1024 * 1024;
 
 const STATUS = { active: WebhookStatus.ACTIVE, disabled: WebhookStatus.DISABLED } as const;
 const MAX_GRACE_SECONDS = 30 * 86_400;
@@ -80,6 +85,7 @@ function optionalSecret(value: string): string | undefined {
 
 export function createWebhooksService(deps: WebhooksServiceDeps): ServiceImplementation<typeof WebhooksService> {
   const { manager, events } = deps;
+  const listPageMaxBytes = deps.listPageMaxBytes ?? DEFAULT_LIST_PAGE_MAX_BYTES;
   const proto = (row: WebhookRow) => toProtoWebhook(row, manager.ingressUrl(row));
 
   return {
@@ -153,8 +159,15 @@ export function createWebhooksService(deps: WebhooksServiceDeps): ServiceImpleme
         throw new InvalidArgument("page_token", "is not a token this service issued");
       }
       const rows = await events.list(userId, webhookId, size + 1, cursor?.seq);
-      const page = rows.slice(0, size);
-      const next = rows.length > size ? encodePageToken({ seq: page.at(-1)!.seq }) : "";
+      // Bounded by bytes as well as by count: payloads reach LATCHKEY_WEBHOOK_MAX_BODY_BYTES each.
+      const page: WebhookEventRow[] = [];
+      let bytes = 0;
+      for (const row of rows.slice(0, size)) {
+        if (page.length > 0 && bytes + row.payload.byteLength > listPageMaxBytes) break;
+        page.push(row);
+        bytes += row.payload.byteLength;
+      }
+      const next = rows.length > page.length ? encodePageToken({ seq: page.at(-1)!.seq }) : "";
       return { events: page.map(toProtoEvent), nextPageToken: next };
     },
   };

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { encodePageToken } from "../../src/api/validate.js";
+import { createWebhooksService } from "../../src/api/webhooks-service.js";
 import { InvalidArgument, NotFound } from "../../src/domain/errors.js";
 import { createWebhookEvents } from "../../src/domain/webhooks/event-stream.js";
 import { startWebhookMaintenance } from "../../src/domain/webhooks/maintenance.js";
@@ -241,6 +242,27 @@ describe("webhook event streams", () => {
     await expect(list("9999999999999999999")).rejects.toMatchObject({ constructor: InvalidArgument, field: "page_token" });
     await expect(list("9223372036854775808")).rejects.toMatchObject({ field: "page_token" });
     expect((await list("9223372036854775807")).events).toHaveLength(1);
+  });
+
+  it("ends a ListEvents page before its payloads pass the byte cap, still with at least one event", async () => {
+    const h = await hook("dave");
+    const sent = [await send(h), await send(h), await send(h)];
+    const newestFirst = [sent[2]!, sent[1]!, sent[0]!];
+    const pages = async (listPageMaxBytes: number) => {
+      const service = createWebhooksService({ ...a.module.serviceDeps, listPageMaxBytes });
+      const out: string[][] = [];
+      let pageToken = "";
+      do {
+        const res = await service.listEvents({ userId: "dave", webhookId: h.id, pageSize: 10, pageToken } as never, a.ctx());
+        out.push(res.events!.map((e) => text(e)!));
+        pageToken = res.nextPageToken!;
+      } while (pageToken);
+      return out;
+    };
+    const size = (b: string) => Buffer.byteLength(b);
+    expect(await pages(size(newestFirst[0]!) + size(newestFirst[1]!))).toEqual([newestFirst.slice(0, 2), newestFirst.slice(2)]);
+    expect(await pages(1)).toEqual(newestFirst.map((b) => [b]));
+    expect(await pages(1024 * 1024)).toEqual([newestFirst]);
   });
 
   it("prunes events past retention together with their delivery state", async () => {

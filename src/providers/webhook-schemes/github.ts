@@ -1,6 +1,7 @@
 /**
- * GitHub: `X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the raw body>`. GitHub sends no timestamp,
- * so replays are caught by the inbox's dedupe on `X-GitHub-Delivery`, not here.
+ * GitHub: `X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the raw body>`. GitHub signs neither a
+ * timestamp nor `X-GitHub-Delivery`, so replays are caught only by the inbox's dedupe on the body hash,
+ * and only while the original is retained (docs/WEBHOOKS.md, "Known limits").
  * https://docs.github.com/webhooks/using-webhooks/validating-webhook-deliveries
  */
 import { randomBytes } from "node:crypto";
