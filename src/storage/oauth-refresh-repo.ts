@@ -22,6 +22,25 @@ export function createRefreshLeases(sql: Sql): RefreshLeases {
         return rows.length === 1;
       }),
 
+    renew: (credentialId, owner, ttlMs) =>
+      db(async () => {
+        const rows = await sql`
+          update credential_refresh_leases set lease_expires_at = now() + ${ttlMs} * interval '1 millisecond'
+          where credential_id = ${credentialId} and owner = ${owner}
+          returning credential_id`;
+        return rows.length === 1;
+      }),
+
+    beginAttempt: (credentialId, owner, ttlMs) =>
+      db(async () => {
+        const rows = await sql`
+          update credential_refresh_leases
+            set lease_expires_at = now() + ${ttlMs} * interval '1 millisecond', attempt_started_at = now()
+          where credential_id = ${credentialId} and owner = ${owner}
+          returning credential_id`;
+        return rows.length === 1;
+      }),
+
     release: (credentialId, owner) =>
       db(async () => {
         await sql`update credential_refresh_leases set owner = null, lease_expires_at = null
@@ -30,9 +49,10 @@ export function createRefreshLeases(sql: Sql): RefreshLeases {
 
     state: (credentialId) =>
       db(async () => {
-        const [r] = await sql<{ next_attempt_at: Date | null; in_doubt_since: Date | null }[]>`
-          select next_attempt_at, in_doubt_since from credential_refresh_leases where credential_id = ${credentialId}`;
-        return r && { nextAttemptAt: r.next_attempt_at, inDoubtSince: r.in_doubt_since };
+        const [r] = await sql<{ next_attempt_at: Date | null; in_doubt_since: Date | null; attempt_started_at: Date | null }[]>`
+          select next_attempt_at, in_doubt_since, attempt_started_at
+          from credential_refresh_leases where credential_id = ${credentialId}`;
+        return r && { nextAttemptAt: r.next_attempt_at, inDoubtSince: r.in_doubt_since, attemptStartedAt: r.attempt_started_at };
       }),
 
     recordSuccess: (credentialId, at) =>
@@ -40,7 +60,8 @@ export function createRefreshLeases(sql: Sql): RefreshLeases {
         await sql`
           insert into credential_refresh_leases (credential_id, last_refresh_at) values (${credentialId}, ${at})
           on conflict (credential_id) do update
-            set last_refresh_at = ${at}, last_error = null, in_doubt_since = null, next_attempt_at = null`;
+            set last_refresh_at = ${at}, last_error = null, in_doubt_since = null, next_attempt_at = null,
+                attempt_started_at = null`;
       }),
 
     recordFailure: (credentialId, f) =>
@@ -51,7 +72,8 @@ export function createRefreshLeases(sql: Sql): RefreshLeases {
           values (${credentialId}, ${f.error}, ${doubt}, ${f.retryAt})
           on conflict (credential_id) do update
             set last_error = ${f.error}, next_attempt_at = ${f.retryAt},
-                in_doubt_since = coalesce(credential_refresh_leases.in_doubt_since, ${doubt})`;
+                in_doubt_since = coalesce(credential_refresh_leases.in_doubt_since, ${doubt}),
+                attempt_started_at = null`;
       }),
   };
 }

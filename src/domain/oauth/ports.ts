@@ -62,9 +62,20 @@ export interface CredentialStore {
 export interface RefreshLeases {
   /** Takes the lease when free or expired (database clock). True when this owner holds it now. */
   acquire(credentialId: string, owner: string, ttlMs: number): Promise<boolean>;
+  /** Extends the lease to now + ttl if this owner still holds it (heartbeat). False when lost. */
+  renew(credentialId: string, owner: string, ttlMs: number): Promise<boolean>;
+  /**
+   * Just before a refresh token goes to the provider: extends the lease to now + ttl and records
+   * that an attempt is in flight, if this owner still holds the lease. False when lost: do not send.
+   */
+  beginAttempt(credentialId: string, owner: string, ttlMs: number): Promise<boolean>;
   release(credentialId: string, owner: string): Promise<void>;
-  /** Backoff state: no refresh before `nextAttemptAt`; `inDoubt` after a timeout. */
-  state(credentialId: string): Promise<{ nextAttemptAt: Date | null; inDoubtSince: Date | null } | undefined>;
+  /**
+   * Backoff state: no refresh before `nextAttemptAt`; `inDoubt` after a timeout; `attemptStartedAt`
+   * when an attempt was sent and its outcome never recorded (its owner lost the lease or died).
+   */
+  state(credentialId: string): Promise<{ nextAttemptAt: Date | null; inDoubtSince: Date | null; attemptStartedAt: Date | null } | undefined>;
+  /** Both close the attempt begun with `beginAttempt`. */
   recordSuccess(credentialId: string, at: Date): Promise<void>;
   recordFailure(credentialId: string, f: { error: string; inDoubt: boolean; at: Date; retryAt: Date }): Promise<void>;
 }

@@ -3,14 +3,19 @@
  *
  *  1. in-process single-flight per credential id (one replica, many callers → one attempt);
  *  2. a Postgres lease row with an owner and an expiry (many replicas → one attempt); a replica
- *     that does not get the lease polls the row until the winner's write shows up;
+ *     that does not get the lease polls the row until the winner's write shows up. The holder
+ *     renews the lease (heartbeat) for as long as it works, since decrypting, the provider call,
+ *     encrypting (Vault) and the write can together outlast any fixed expiry; and it re-extends
+ *     the lease, owner-checked, right before sending, so it never sends without holding it;
  *  3. after taking the lease, re-read the row and refresh only if still needed;
  *  4. write with the version check; the new (possibly rotated) refresh token is persisted before
  *     any caller is answered, and the old one is kept when the provider sends none.
  *
  * A refresh that timed out may have been processed (and the refresh token rotated) at the
  * provider: it is recorded as in doubt and not retried blindly — no retry within the call, and
- * nobody retries before a backoff has passed.
+ * nobody retries before a backoff has passed. The same holds for an attempt whose owner lost the
+ * lease (or died) before recording the outcome: the lease row says an attempt was sent, and a
+ * replica taking the lease over backs off instead of sending the possibly spent token again.
  */
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
@@ -22,7 +27,7 @@ import type { SecretStore } from "../../secrets/secret-store.js";
 import { rowContext } from "../../secrets/secret-store.js";
 import type { Logger } from "../../observability/logger.js";
 import type { CredentialStore, RefreshLeases } from "../oauth/ports.js";
-import { ProviderUnreachable, send, type Fetch } from "../oauth/provider-http.js";
+import { ProviderUnreachable, send, type Fetch, type ProviderRequest } from "../oauth/provider-http.js";
 import {
   clientCredentialsGrantRequest,
   isReauthError,
@@ -41,6 +46,11 @@ export interface TokenRefresherDeps {
   clock: () => Date;
   log: Logger;
   providerTimeoutMs: number;
+  /**
+   * Lease length (default 2 × providerTimeoutMs + 10 s), renewed every third of it while a refresh
+   * runs. Keep it above providerTimeoutMs: it is re-extended to this length right before sending.
+   */
+  leaseMs?: number;
   /** Owner name of this replica's leases (default: host, pid and a random suffix). */
   owner?: string;
   /** How often a replica that lost the lease re-reads the row (default 50 ms). */
@@ -60,8 +70,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export function createTokenRefresher(deps: TokenRefresherDeps): TokenRefresher {
   const owner = deps.owner ?? `${hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;
   const pollMs = deps.pollMs ?? 50;
-  // The lease outlives the provider call so it cannot lapse while a refresh is in flight.
-  const leaseMs = deps.providerTimeoutMs * 2 + 10_000;
+  // Re-extended right before the provider call, so it outlives the call even without the heartbeat.
+  const leaseMs = deps.leaseMs ?? deps.providerTimeoutMs * 2 + 10_000;
   const failureBackoffMs = deps.failureBackoffMs ?? 5_000;
   const inDoubtBackoffMs = deps.inDoubtBackoffMs ?? 60_000;
   const flights = new SingleFlight<CredentialRow>();
@@ -83,16 +93,49 @@ export function createTokenRefresher(deps: TokenRefresherDeps): TokenRefresher {
     return !needsRefresh(row, opts.minValidSeconds, deps.clock());
   }
 
-  async function exchange(p: ResolvedProvider, row: CredentialRow): Promise<TokenSet> {
-    const oauth = p.definition.oauth!;
-    const http = { fetch: deps.fetch, timeoutMs: deps.providerTimeoutMs };
-    if (oauth.grant === "client_credentials") {
-      const res = await send(p.summary.name, clientCredentialsGrantRequest(p, row.scopes), http);
-      return processTokenResponse(p, res, deps.clock());
+  /** The token request, and whether sending it may spend (rotate) the stored refresh token. */
+  async function tokenRequest(p: ResolvedProvider, row: CredentialRow): Promise<{ req: ProviderRequest; spendsRefreshToken: boolean }> {
+    if (p.definition.oauth!.grant === "client_credentials") {
+      return { req: clientCredentialsGrantRequest(p, row.scopes), spendsRefreshToken: false };
     }
     const refreshToken = (await deps.secrets.decrypt(row.refreshTokenCiphertext!, refreshContext(row))).toString("utf8");
-    const res = await send(p.summary.name, refreshTokenGrantRequest(p, refreshToken), http);
-    return processTokenResponse(p, res, deps.clock());
+    return { req: refreshTokenGrantRequest(p, refreshToken), spendsRefreshToken: true };
+  }
+
+  /** Renews the lease every third of its length until stopped; a lost lease is logged once. */
+  function heartbeat(id: string): () => void {
+    let lost = false;
+    let renewing = false;
+    const timer = setInterval(() => {
+      if (renewing) return;
+      renewing = true;
+      deps.leases
+        .renew(id, owner, leaseMs)
+        .then(
+          (held) => {
+            if (!held && !lost) deps.log.warn({ credentialId: id }, "refresh lease lost while refreshing");
+            lost ||= !held;
+          },
+          (err) => deps.log.warn({ credentialId: id, err: (err as Error).message }, "refresh lease renewal failed"),
+        )
+        .finally(() => (renewing = false));
+    }, Math.max(10, Math.floor(leaseMs / 3)));
+    timer.unref();
+    return () => clearInterval(timer);
+  }
+
+  /**
+   * The provider refused the refresh token. If our row is still current the credential needs
+   * re-authorization; if the row moved on meanwhile (refreshed elsewhere, re-authorized), our token
+   * was stale rather than dead, and the newer row stands.
+   */
+  async function markNeedsReauth(row: CredentialRow, cause?: unknown): Promise<CredentialRow> {
+    if (await deps.credentials.setStatus(row.id, row.version, "needs_reauth")) throw new NeedsReauth(row.id, { cause });
+    const newer = await reread(row.id);
+    if (newer.status === "needs_reauth") throw new NeedsReauth(row.id, { cause });
+    if (newer.status === "revoked") throw new FailedPrecondition(`credential ${row.id} is revoked`);
+    deps.log.warn({ credentialId: row.id, version: newer.version }, "refresh refused, but the row moved on meanwhile; keeping the newer row");
+    return newer;
   }
 
   /** Runs under the lease with a freshly read row that still needs a refresh. */
@@ -103,26 +146,39 @@ export function createTokenRefresher(deps: TokenRefresherDeps): TokenRefresher {
     const canRefresh = oauth.grant === "client_credentials" || (oauth.refresh && row.refreshTokenCiphertext !== null);
     if (!canRefresh) {
       // No way to renew: an expired token means the user has to authorize again.
-      if (row.accessTokenExpiresAt && row.accessTokenExpiresAt <= deps.clock()) {
-        await deps.credentials.setStatus(row.id, row.version, "needs_reauth");
-        throw new NeedsReauth(row.id);
-      }
+      if (row.accessTokenExpiresAt && row.accessTokenExpiresAt <= deps.clock()) return markNeedsReauth(row);
       throw new FailedPrecondition(`credential ${row.id} cannot be refreshed`);
     }
     const backoff = await deps.leases.state(row.id);
+    if (backoff?.attemptStartedAt) {
+      // A previous holder sent a refresh and lost the lease (or died) before recording the outcome:
+      // the provider may have rotated the refresh token we would send. Back off as for a timeout.
+      const now = deps.clock();
+      const retryAt = new Date(now.getTime() + inDoubtBackoffMs);
+      await deps.leases.recordFailure(row.id, { error: "attempt abandoned (in doubt)", inDoubt: true, at: now, retryAt });
+      deps.log.warn({ credentialId: row.id, provider: row.provider }, "took over a lease with an unfinished refresh attempt; backing off");
+      throw new Unavailable(row.provider, { detail: "an earlier refresh attempt is in doubt; retry later" });
+    }
     if (backoff?.nextAttemptAt && backoff.nextAttemptAt > deps.clock()) {
       throw new Unavailable(row.provider, { detail: "a recent refresh failed; retry later" });
     }
 
+    const { req, spendsRefreshToken } = await tokenRequest(p, row);
+    // Extends the lease to its full length, owner-checked, and records the attempt: never send
+    // without holding the lease, and never let a successor resend a token this call may spend.
+    if (spendsRefreshToken && !(await deps.leases.beginAttempt(row.id, owner, leaseMs))) {
+      throw new Unavailable("refresh lease", { detail: "lost the refresh lease before sending; retry" });
+    }
     let tokens: TokenSet;
     try {
-      tokens = await exchange(p, row);
+      const res = await send(p.summary.name, req, { fetch: deps.fetch, timeoutMs: deps.providerTimeoutMs });
+      tokens = processTokenResponse(p, res, deps.clock());
     } catch (err) {
       const now = deps.clock();
       if (isReauthError(p, err)) {
-        await deps.credentials.setStatus(row.id, row.version, "needs_reauth");
+        await deps.leases.recordFailure(row.id, { error: err.error, inDoubt: false, at: now, retryAt: now });
         deps.log.warn({ credentialId: row.id, provider: row.provider, error: err.error }, "refresh refused: needs re-authorization");
-        throw new NeedsReauth(row.id, { cause: err });
+        return markNeedsReauth(row, err);
       }
       const inDoubt = err instanceof ProviderUnreachable && err.inDoubt;
       const retryAt = new Date(now.getTime() + (inDoubt ? inDoubtBackoffMs : failureBackoffMs));
@@ -132,19 +188,33 @@ export function createTokenRefresher(deps: TokenRefresherDeps): TokenRefresher {
       throw err;
     }
 
-    const [secret, refresh] = await deps.secrets.encryptBatch([
-      { plaintext: Buffer.from(tokens.accessToken, "utf8"), context: context(row) },
-      ...(tokens.refreshToken ? [{ plaintext: Buffer.from(tokens.refreshToken, "utf8"), context: refreshContext(row) }] : []),
-    ]);
-    const update: TokenUpdate = { secretCiphertext: secret!, accessTokenExpiresAt: tokens.expiresAt };
-    // No refresh token in the answer: keep the stored one (non-rotating providers).
-    if (refresh) update.refreshTokenCiphertext = refresh;
-    if (tokens.scopes) update.scopes = tokens.scopes;
-    const written = await deps.credentials.replaceTokens(row.id, row.version, update);
+    let written: CredentialRow | undefined;
+    try {
+      const [secret, refresh] = await deps.secrets.encryptBatch([
+        { plaintext: Buffer.from(tokens.accessToken, "utf8"), context: context(row) },
+        ...(tokens.refreshToken ? [{ plaintext: Buffer.from(tokens.refreshToken, "utf8"), context: refreshContext(row) }] : []),
+      ]);
+      const update: TokenUpdate = { secretCiphertext: secret!, accessTokenExpiresAt: tokens.expiresAt };
+      // No refresh token in the answer: keep the stored one (non-rotating providers).
+      if (refresh) update.refreshTokenCiphertext = refresh;
+      if (tokens.scopes) update.scopes = tokens.scopes;
+      written = await deps.credentials.replaceTokens(row.id, row.version, update);
+    } catch (err) {
+      // The provider answered but the new tokens could not be stored: the old refresh token may be spent.
+      const now = deps.clock();
+      const retryAt = new Date(now.getTime() + inDoubtBackoffMs);
+      await deps.leases
+        .recordFailure(row.id, { error: "new tokens not stored (in doubt)", inDoubt: true, at: now, retryAt })
+        .catch((e) => deps.log.warn({ credentialId: row.id, err: (e as Error).message }, "could not record the failure"));
+      throw err;
+    }
     if (!written) {
       // Someone else wrote under our lease (a re-authorization): theirs is newer; ours is dropped.
       deps.log.error({ credentialId: row.id }, "credential changed during refresh; keeping the newer row");
-      return reread(row.id);
+      const newer = await reread(row.id);
+      const now = deps.clock();
+      await deps.leases.recordFailure(row.id, { error: "superseded by a newer write", inDoubt: false, at: now, retryAt: now });
+      return newer;
     }
     await deps.leases.recordSuccess(row.id, deps.clock());
     deps.log.info({ credentialId: row.id, provider: row.provider, version: written.version }, "credential refreshed");
@@ -155,11 +225,13 @@ export function createTokenRefresher(deps: TokenRefresherDeps): TokenRefresher {
     const deadline = Date.now() + leaseMs + deps.providerTimeoutMs;
     for (;;) {
       if (await deps.leases.acquire(seen.id, owner, leaseMs)) {
+        const stopHeartbeat = heartbeat(seen.id);
         try {
           const fresh = await reread(seen.id);
           if (satisfied(fresh, seen, opts)) return fresh;
           return await refreshAtProvider(fresh);
         } finally {
+          stopHeartbeat();
           await deps.leases.release(seen.id, owner).catch((err) => deps.log.warn({ err }, "lease release failed"));
         }
       }

@@ -52,6 +52,8 @@ export interface FixtureOptions {
   fetch?: typeof fetch;
   stateTtlSeconds?: number;
   providerTimeoutMs?: number;
+  /** Refresh lease length (default: the refresher's). */
+  leaseMs?: number;
   sql?: Sql;
 }
 
@@ -86,7 +88,17 @@ export async function oauthFixture(opts: FixtureOptions) {
       providerTimeoutMs,
     },
   });
-  const refresher = createTokenRefresher({ registry, credentials, leases, secrets, fetch: recorder.fetch, clock, log, providerTimeoutMs });
+  const refresher = createTokenRefresher({
+    registry,
+    credentials,
+    leases,
+    secrets,
+    fetch: recorder.fetch,
+    clock,
+    log,
+    providerTimeoutMs,
+    leaseMs: opts.leaseMs,
+  });
   const revokerDeps: TokenRevokerDeps = { registry, outbox, secrets, fetch: recorder.fetch, clock, log, providerTimeoutMs };
   const revoker = createTokenRevoker(revokerDeps);
   return { secrets, sql, log, lines, calls: recorder.calls, registry, credentials, states, leases, outbox, flow, refresher, revoker, revokerDeps };
