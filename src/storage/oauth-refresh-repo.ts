@@ -49,10 +49,17 @@ export function createRefreshLeases(sql: Sql): RefreshLeases {
 
     state: (credentialId) =>
       db(async () => {
-        const [r] = await sql<{ next_attempt_at: Date | null; in_doubt_since: Date | null; attempt_started_at: Date | null }[]>`
-          select next_attempt_at, in_doubt_since, attempt_started_at
+        const [r] = await sql<{ next_attempt_at: Date | null; in_doubt_since: Date | null; attempt_started_at: Date | null; last_refresh_at: Date | null }[]>`
+          select next_attempt_at, in_doubt_since, attempt_started_at, last_refresh_at
           from credential_refresh_leases where credential_id = ${credentialId}`;
-        return r && { nextAttemptAt: r.next_attempt_at, inDoubtSince: r.in_doubt_since, attemptStartedAt: r.attempt_started_at };
+        return (
+          r && {
+            nextAttemptAt: r.next_attempt_at,
+            inDoubtSince: r.in_doubt_since,
+            attemptStartedAt: r.attempt_started_at,
+            lastRefreshAt: r.last_refresh_at,
+          }
+        );
       }),
 
     recordSuccess: (credentialId, at) =>

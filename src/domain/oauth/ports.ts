@@ -59,6 +59,14 @@ export interface CredentialStore {
   setStatus(id: string, expectedVersion: number, status: CredentialStatus): Promise<CredentialRow | undefined>;
 }
 
+export interface RefreshState {
+  nextAttemptAt: Date | null;
+  inDoubtSince: Date | null;
+  attemptStartedAt: Date | null;
+  /** When the provider issued the tokens of the last successful refresh (the refresher's clock). */
+  lastRefreshAt: Date | null;
+}
+
 export interface RefreshLeases {
   /** Takes the lease when free or expired (database clock). True when this owner holds it now. */
   acquire(credentialId: string, owner: string, ttlMs: number): Promise<boolean>;
@@ -74,8 +82,8 @@ export interface RefreshLeases {
    * Backoff state: no refresh before `nextAttemptAt`; `inDoubt` after a timeout; `attemptStartedAt`
    * when an attempt was sent and its outcome never recorded (its owner lost the lease or died).
    */
-  state(credentialId: string): Promise<{ nextAttemptAt: Date | null; inDoubtSince: Date | null; attemptStartedAt: Date | null } | undefined>;
-  /** Both close the attempt begun with `beginAttempt`. */
+  state(credentialId: string): Promise<RefreshState | undefined>;
+  /** Both close the attempt begun with `beginAttempt`. `at`: when the provider answered. */
   recordSuccess(credentialId: string, at: Date): Promise<void>;
   recordFailure(credentialId: string, f: { error: string; inDoubt: boolean; at: Date; retryAt: Date }): Promise<void>;
 }

@@ -16,6 +16,11 @@
  * nobody retries before a backoff has passed. The same holds for an attempt whose owner lost the
  * lease (or died) before recording the outcome: the lease row says an attempt was sent, and a
  * replica taking the lease over backs off instead of sending the possibly spent token again.
+ *
+ * A caller asking for more validity than the provider's tokens ever have (min_valid_seconds above
+ * the token lifetime) gets FAILED_PRECONDITION rather than a shorter token, and does not cause a
+ * refresh while the current token is unexpired: the lifetime of the last refresh (its expiry minus
+ * the lease row's last_refresh_at) tells in advance that a new token would not be long enough.
  */
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
@@ -26,7 +31,7 @@ import type { ProviderRegistry, ResolvedProvider } from "../../providers/types.j
 import type { SecretStore } from "../../secrets/secret-store.js";
 import { rowContext } from "../../secrets/secret-store.js";
 import type { Logger } from "../../observability/logger.js";
-import type { CredentialStore, RefreshLeases } from "../oauth/ports.js";
+import type { CredentialStore, RefreshLeases, RefreshState } from "../oauth/ports.js";
 import { ProviderUnreachable, send, type Fetch, type ProviderRequest } from "../oauth/provider-http.js";
 import {
   clientCredentialsGrantRequest,
@@ -67,6 +72,22 @@ export function needsRefresh(row: CredentialRow, minValidSeconds: number, now: D
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+type RefreshOptions = { force: boolean; minValidSeconds: number };
+
+/** How long the provider's last tokens lived, when the last write was a refresh we know the time of. */
+function lastLifetimeMs(row: CredentialRow, state: RefreshState | undefined): number | undefined {
+  if (!row.accessTokenExpiresAt || !state?.lastRefreshAt) return undefined;
+  const ms = row.accessTokenExpiresAt.getTime() - state.lastRefreshAt.getTime();
+  return ms > 0 ? ms : undefined;
+}
+
+function tooLongAsked(row: CredentialRow, lifetimeMs: number, minValidSeconds: number): FailedPrecondition {
+  return new FailedPrecondition(
+    `the provider's tokens for credential ${row.id} live about ${Math.round(lifetimeMs / 1000)} s; ` +
+      `min_valid_seconds ${minValidSeconds} cannot be met`,
+  );
+}
+
 export function createTokenRefresher(deps: TokenRefresherDeps): TokenRefresher {
   const owner = deps.owner ?? `${hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;
   const pollMs = deps.pollMs ?? 50;
@@ -85,7 +106,23 @@ export function createTokenRefresher(deps: TokenRefresherDeps): TokenRefresher {
     return row;
   }
 
-  function satisfied(row: CredentialRow, seen: CredentialRow, opts: { force: boolean; minValidSeconds: number }): boolean {
+  /**
+   * Throws FailedPrecondition when a non-forced request asks for more validity than the provider's
+   * tokens live and the current token is not expired yet: a refresh would not satisfy it either.
+   */
+  function refuseUnreachable(row: CredentialRow, state: RefreshState | undefined, opts: RefreshOptions): void {
+    if (opts.force || !row.accessTokenExpiresAt || row.accessTokenExpiresAt <= deps.clock()) return;
+    const lifetime = lastLifetimeMs(row, state);
+    if (lifetime !== undefined && lifetime < opts.minValidSeconds * 1000) throw tooLongAsked(row, lifetime, opts.minValidSeconds);
+  }
+
+  /** The same, reading the lease row only when the answer could be a refusal. */
+  async function refuseUnreachableNow(row: CredentialRow, opts: RefreshOptions): Promise<void> {
+    if (opts.force || !row.accessTokenExpiresAt || row.accessTokenExpiresAt <= deps.clock()) return;
+    refuseUnreachable(row, await deps.leases.state(row.id), opts);
+  }
+
+  function satisfied(row: CredentialRow, seen: CredentialRow, opts: RefreshOptions): boolean {
     if (row.status === "needs_reauth") throw new NeedsReauth(row.id);
     if (row.status === "revoked") throw new FailedPrecondition(`credential ${row.id} is revoked`);
     // Forced: any newer version than the caller saw is a refresh that happened after the request.
@@ -139,7 +176,7 @@ export function createTokenRefresher(deps: TokenRefresherDeps): TokenRefresher {
   }
 
   /** Runs under the lease with a freshly read row that still needs a refresh. */
-  async function refreshAtProvider(row: CredentialRow): Promise<CredentialRow> {
+  async function refreshAtProvider(row: CredentialRow, opts: RefreshOptions): Promise<CredentialRow> {
     const p = deps.registry.resolve(row.provider);
     const oauth = p?.definition.oauth;
     if (!p || !oauth || !p.client) throw new FailedPrecondition(`provider ${row.provider} is not configured for OAuth`);
@@ -150,6 +187,7 @@ export function createTokenRefresher(deps: TokenRefresherDeps): TokenRefresher {
       throw new FailedPrecondition(`credential ${row.id} cannot be refreshed`);
     }
     const backoff = await deps.leases.state(row.id);
+    refuseUnreachable(row, backoff, opts);
     if (backoff?.attemptStartedAt) {
       // A previous holder sent a refresh and lost the lease (or died) before recording the outcome:
       // the provider may have rotated the refresh token we would send. Back off as for a timeout.
@@ -170,9 +208,11 @@ export function createTokenRefresher(deps: TokenRefresherDeps): TokenRefresher {
       throw new Unavailable("refresh lease", { detail: "lost the refresh lease before sending; retry" });
     }
     let tokens: TokenSet;
+    let issuedAt: Date;
     try {
       const res = await send(p.summary.name, req, { fetch: deps.fetch, timeoutMs: deps.providerTimeoutMs });
-      tokens = processTokenResponse(p, res, deps.clock());
+      issuedAt = deps.clock();
+      tokens = processTokenResponse(p, res, issuedAt);
     } catch (err) {
       const now = deps.clock();
       if (isReauthError(p, err)) {
@@ -216,12 +256,13 @@ export function createTokenRefresher(deps: TokenRefresherDeps): TokenRefresher {
       await deps.leases.recordFailure(row.id, { error: "superseded by a newer write", inDoubt: false, at: now, retryAt: now });
       return newer;
     }
-    await deps.leases.recordSuccess(row.id, deps.clock());
+    // The time the expiry was computed from, so expiry minus last_refresh_at is the token lifetime.
+    await deps.leases.recordSuccess(row.id, issuedAt);
     deps.log.info({ credentialId: row.id, provider: row.provider, version: written.version }, "credential refreshed");
     return written;
   }
 
-  async function coordinated(seen: CredentialRow, opts: { force: boolean; minValidSeconds: number }): Promise<CredentialRow> {
+  async function coordinated(seen: CredentialRow, opts: RefreshOptions): Promise<CredentialRow> {
     const deadline = Date.now() + leaseMs + deps.providerTimeoutMs;
     for (;;) {
       if (await deps.leases.acquire(seen.id, owner, leaseMs)) {
@@ -229,7 +270,7 @@ export function createTokenRefresher(deps: TokenRefresherDeps): TokenRefresher {
         try {
           const fresh = await reread(seen.id);
           if (satisfied(fresh, seen, opts)) return fresh;
-          return await refreshAtProvider(fresh);
+          return await refreshAtProvider(fresh, opts);
         } finally {
           stopHeartbeat();
           await deps.leases.release(seen.id, owner).catch((err) => deps.log.warn({ err }, "lease release failed"));
@@ -238,7 +279,11 @@ export function createTokenRefresher(deps: TokenRefresherDeps): TokenRefresher {
       // Another replica holds the lease: wait for its write rather than refreshing again.
       await sleep(pollMs / 2 + Math.random() * pollMs);
       const current = await reread(seen.id);
-      if (current.version !== seen.version && satisfied(current, seen, opts)) return current;
+      // Any write by the winner ends the wait; the caller re-checks the row against its own ask.
+      if (current.version !== seen.version) {
+        satisfied(current, seen, opts);
+        return current;
+      }
       if (Date.now() > deadline) throw new Unavailable("refresh lease", { detail: "another replica holds the refresh lease" });
     }
   }
@@ -248,9 +293,16 @@ export function createTokenRefresher(deps: TokenRefresherDeps): TokenRefresher {
       if (row.kind !== "oauth2") throw new FailedPrecondition(`credential ${row.id} is not an OAuth credential`);
       if (row.status === "needs_reauth") throw new NeedsReauth(row.id);
       if (!opts.force && !needsRefresh(row, opts.minValidSeconds, deps.clock())) return row;
-      const result = await flights.run(row.id, () => coordinated(row, opts));
-      // A joiner may have asked for more validity than the flight's owner; the row is still the newest.
-      return result;
+      await refuseUnreachableNow(row, opts);
+      let seen = row;
+      for (let round = 0; ; round++) {
+        const result = await flights.run(row.id, () => coordinated(seen, opts));
+        if (opts.force || !needsRefresh(result, opts.minValidSeconds, deps.clock())) return result;
+        // The flight (ours, or one we joined that asked for less) did not give this caller enough.
+        await refuseUnreachableNow(result, opts);
+        if (round >= 2) throw new FailedPrecondition(`credential ${row.id}: min_valid_seconds ${opts.minValidSeconds} cannot be met`);
+        seen = result;
+      }
     },
   };
 }

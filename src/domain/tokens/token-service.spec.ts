@@ -123,6 +123,14 @@ describe("token hand-out", () => {
     expect(refreshes).toEqual([row.id]);
   });
 
+  it("refuses with failed_precondition when even a refreshed token is shorter than min_valid_seconds", async () => {
+    // The stand-in refresher issues one-hour tokens, as Google does; the caller asks for two hours.
+    const row = await store("gina", "at-old", { kind: "oauth2", provider: "github", accessTokenExpiresAt: new Date(Date.now() + 30_000) });
+    await expect(service().getAccessToken("e", "gina", row.id, 7200)).rejects.toMatchObject({ code: "failed_precondition" });
+    const audit = await tdb.sql`select * from access_audit where credential_id = ${row.id}`;
+    expect(audit).toHaveLength(0);
+  });
+
   it("refuses a credential that needs re-authorization with needs_reauth", async () => {
     const row = await store("erin", "at", { kind: "oauth2", provider: "github" });
     await repo.setStatus(row.id, row.version, "needs_reauth");

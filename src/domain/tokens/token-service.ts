@@ -107,6 +107,10 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
         if (row.kind === "oauth2" && !validFor(row.accessTokenExpiresAt, minValidSeconds)) {
           row = await deps.refresher.refresh(row, { force: false, minValidSeconds });
           usable(row);
+          // Never hand out less than asked (the provider's tokens may not live that long).
+          if (!validFor(row.accessTokenExpiresAt, minValidSeconds)) {
+            throw new FailedPrecondition(`credential ${credentialId}: min_valid_seconds ${minValidSeconds} cannot be met`);
+          }
         }
         const entry = await decrypt(row);
         if (await deps.gate({ caller, userId, credentialId, version: row.version })) {
