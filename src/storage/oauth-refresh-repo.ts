@@ -4,12 +4,28 @@
  * refresher's candidate query over the credentials table.
  */
 import type { RefreshCandidates, RefreshLeases } from "../domain/oauth/ports.js";
+import { NotFound } from "../domain/errors.js";
 import { db, type Sql } from "./db.js";
+
+/**
+ * Lease rows reference the credential: a write racing a DeleteCredential hits the foreign key
+ * (23503). That is the credential being gone, not a bug.
+ */
+function leaseWrite<T>(op: () => Promise<T>): Promise<T> {
+  return db(async () => {
+    try {
+      return await op();
+    } catch (err) {
+      if ((err as { code?: unknown } | null)?.code === "23503") throw new NotFound("credential");
+      throw err;
+    }
+  });
+}
 
 export function createRefreshLeases(sql: Sql): RefreshLeases {
   return {
     acquire: (credentialId, owner, ttlMs) =>
-      db(async () => {
+      leaseWrite(async () => {
         const rows = await sql`
           insert into credential_refresh_leases (credential_id, owner, lease_expires_at)
           values (${credentialId}, ${owner}, now() + ${ttlMs} * interval '1 millisecond')
@@ -63,7 +79,7 @@ export function createRefreshLeases(sql: Sql): RefreshLeases {
       }),
 
     recordSuccess: (credentialId, at) =>
-      db(async () => {
+      leaseWrite(async () => {
         await sql`
           insert into credential_refresh_leases (credential_id, last_refresh_at) values (${credentialId}, ${at})
           on conflict (credential_id) do update
@@ -72,7 +88,7 @@ export function createRefreshLeases(sql: Sql): RefreshLeases {
       }),
 
     recordFailure: (credentialId, f) =>
-      db(async () => {
+      leaseWrite(async () => {
         const doubt = f.inDoubt ? f.at : null;
         await sql`
           insert into credential_refresh_leases (credential_id, last_error, in_doubt_since, next_attempt_at)

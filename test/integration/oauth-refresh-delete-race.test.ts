@@ -1,0 +1,71 @@
+/**
+ * A refresh racing DeleteCredential: the caller is told the credential is gone (NOT_FOUND, never
+ * a raw database error), and tokens the provider issued for a row deleted meanwhile are queued
+ * for revocation instead of staying live at the provider.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { CredentialRow } from "../../src/domain/credentials/credential.js";
+import { driveAuthorization } from "../support/oidc-provider/drive.js";
+import { APP_REDIRECT, CALLBACK_URL, oauthFixture, type OAuthFixture } from "../support/oidc-provider/oauth-fixture.js";
+import { startTestIdp, type TestIdp } from "../support/oidc-provider/server.js";
+import { createTestDb, type TestDb } from "../support/postgres.js";
+
+let db: TestDb;
+let idp: TestIdp;
+let a: OAuthFixture;
+let now = new Date();
+const clock = () => now;
+/** Runs once, when the next refresh request reaches the provider (before it is forwarded). */
+let onRefreshRequest: (() => Promise<Response | void>) | undefined;
+
+const hooked: typeof fetch = async (input, init) => {
+  const hook = onRefreshRequest;
+  if (hook && String(input).endsWith("/token") && String(init?.body).includes("grant_type=refresh_token")) {
+    onRefreshRequest = undefined;
+    const answer = await hook();
+    if (answer) return answer;
+  }
+  return fetch(input, init);
+};
+
+beforeAll(async () => {
+  db = await createTestDb();
+  idp = await startTestIdp({ redirectUri: CALLBACK_URL });
+  const env = { LATCHKEY_PROVIDER_TEST_IDP_CLIENT_ID: idp.clientId, LATCHKEY_PROVIDER_TEST_IDP_CLIENT_SECRET: idp.clientSecret };
+  a = await oauthFixture({ db, providers: [idp.definition()], env, clock, fetch: hooked });
+});
+
+afterAll(async () => {
+  await idp.close();
+  await a.secrets.close();
+  await db.drop();
+});
+
+async function expiredCredential(): Promise<CredentialRow> {
+  now = new Date();
+  const started = await a.flow.start({ userId: "u", provider: "test_idp", scopes: ["openid", "offline_access"], redirectUri: APP_REDIRECT });
+  const cb = await driveAuthorization(started.authorizationUrl, CALLBACK_URL);
+  const outcome = await a.flow.exchange(cb.searchParams.get("state")!, cb.searchParams.get("code")!);
+  if (!("credential" in outcome)) throw outcome.cause;
+  now = new Date(Date.now() + 2 * 3600_000);
+  return outcome.credential;
+}
+
+const remove = (id: string) => db.sql`delete from credentials where id = ${id}`;
+
+describe("refresh racing a delete", () => {
+  it("a credential deleted before the refresh takes its lease answers not_found", async () => {
+    const stale = await expiredCredential();
+    await remove(stale.id);
+    await expect(a.refresher.refresh(stale, { force: false, minValidSeconds: 60 })).rejects.toMatchObject({ code: "not_found" });
+  });
+
+  it("a credential deleted while the provider fails the refresh answers not_found", async () => {
+    const stale = await expiredCredential();
+    onRefreshRequest = async () => {
+      await remove(stale.id);
+      return new Response(JSON.stringify({ error: "temporarily_unavailable" }), { status: 503, headers: { "content-type": "application/json" } });
+    };
+    await expect(a.refresher.refresh(stale, { force: false, minValidSeconds: 60 })).rejects.toMatchObject({ code: "not_found" });
+  });
+});
