@@ -51,8 +51,19 @@ export function wireOAuth(deps: OAuthWiringDeps) {
       providerTimeoutMs,
     },
   });
-  const refresher = createTokenRefresher({ registry, credentials, leases: createRefreshLeases(sql), secrets, fetch, clock, log, providerTimeoutMs });
-  const revokerDeps: TokenRevokerDeps = { registry, outbox: createRevocationOutbox(sql), secrets, fetch, clock, log, providerTimeoutMs };
+  const outbox = createRevocationOutbox(sql);
+  const refresher = createTokenRefresher({
+    registry,
+    credentials,
+    leases: createRefreshLeases(sql),
+    revocations: outbox,
+    secrets,
+    fetch,
+    clock,
+    log,
+    providerTimeoutMs,
+  });
+  const revokerDeps: TokenRevokerDeps = { registry, outbox, secrets, fetch, clock, log, providerTimeoutMs };
   const revoker = createTokenRevoker(revokerDeps);
 
   return {

@@ -5,6 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CredentialRow } from "../../src/domain/credentials/credential.js";
+import { drainRevocations, revocationContext } from "../../src/domain/refresh/token-revoker.js";
+import { rowContext } from "../../src/secrets/secret-store.js";
 import { driveAuthorization } from "../support/oidc-provider/drive.js";
 import { APP_REDIRECT, CALLBACK_URL, oauthFixture, type OAuthFixture } from "../support/oidc-provider/oauth-fixture.js";
 import { startTestIdp, type TestIdp } from "../support/oidc-provider/server.js";
@@ -67,5 +69,26 @@ describe("refresh racing a delete", () => {
       return new Response(JSON.stringify({ error: "temporarily_unavailable" }), { status: 503, headers: { "content-type": "application/json" } });
     };
     await expect(a.refresher.refresh(stale, { force: false, minValidSeconds: 60 })).rejects.toMatchObject({ code: "not_found" });
+  });
+
+  it("tokens the provider issued for a credential deleted during the refresh are queued for revocation", async () => {
+    const stale = await expiredCredential();
+    const oldRefresh = (await a.secrets.decrypt(stale.refreshTokenCiphertext!, rowContext("credential", "u", stale.id, "refresh_token"))).toString();
+    onRefreshRequest = async () => {
+      await remove(stale.id); // the provider still answers with new tokens
+    };
+    await expect(a.refresher.refresh(stale, { force: false, minValidSeconds: 60 })).rejects.toMatchObject({ code: "not_found" });
+    const queued = await db.sql<{ id: string; token_kind: string; token_ciphertext: string; user_id: string; credential_id: string }[]>`
+      select id, token_kind, token_ciphertext, user_id, credential_id from oauth_revocations where credential_id = ${stale.id}`;
+    expect(queued).toHaveLength(1);
+    expect(queued[0]!.token_kind).toBe("refresh_token");
+    const ctx = revocationContext({ userId: "u", credentialId: stale.id, tokenKind: "refresh_token" });
+    const issued = (await a.secrets.decrypt(queued[0]!.token_ciphertext, ctx)).toString();
+    expect(issued).not.toBe(oldRefresh);
+    // The outbox worker revokes it at the provider.
+    const before = a.calls.filter((c) => c.url.endsWith("/token/revocation")).length;
+    expect(await drainRevocations(a.revokerDeps)).toBe(1);
+    const revocations = a.calls.filter((c) => c.url.endsWith("/token/revocation")).slice(before);
+    expect(revocations.map((c) => new URLSearchParams(c.body).get("token"))).toEqual([issued]);
   });
 });

@@ -31,7 +31,7 @@ import type { ProviderRegistry, ResolvedProvider } from "../../providers/types.j
 import type { SecretStore } from "../../secrets/secret-store.js";
 import { rowContext } from "../../secrets/secret-store.js";
 import type { Logger } from "../../observability/logger.js";
-import type { CredentialStore, RefreshLeases, RefreshState } from "../oauth/ports.js";
+import type { CredentialStore, RefreshLeases, RefreshState, RevocationOutbox } from "../oauth/ports.js";
 import { ProviderUnreachable, send, type Fetch, type ProviderRequest } from "../oauth/provider-http.js";
 import {
   clientCredentialsGrantRequest,
@@ -46,6 +46,8 @@ export interface TokenRefresherDeps {
   registry: ProviderRegistry;
   credentials: CredentialStore;
   leases: RefreshLeases;
+  /** Where tokens issued for a credential deleted during the refresh go to be revoked. */
+  revocations?: RevocationOutbox;
   secrets: SecretStore;
   fetch: Fetch;
   clock: () => Date;
@@ -139,6 +141,32 @@ export function createTokenRefresher(deps: TokenRefresherDeps): TokenRefresher {
     return { req: refreshTokenGrantRequest(p, refreshToken), spendsRefreshToken: true };
   }
 
+  /** Hands tokens issued for a row that no longer exists to the revocation outbox (as the revoker would). */
+  async function queueRevocation(p: ResolvedProvider, row: CredentialRow, issued: { access: string; refresh: string | undefined }): Promise<void> {
+    const revoke = p.definition.oauth?.revoke;
+    if (!revoke || !deps.revocations) {
+      deps.log.warn({ credentialId: row.id, provider: row.provider }, "credential deleted during refresh; new tokens cannot be revoked");
+      return;
+    }
+    // Revoking the new refresh token ends the grant; without a new one, the old one was the
+    // delete's to revoke, and the new access token is what is left.
+    const useRefresh = revoke.token === "refresh_token" && issued.refresh !== undefined;
+    try {
+      await deps.revocations.enqueue({
+        credentialId: row.id,
+        userId: row.userId,
+        provider: row.provider,
+        tokenKind: useRefresh ? "refresh_token" : "access_token",
+        tokenCiphertext: useRefresh ? issued.refresh! : issued.access,
+        error: "credential deleted during refresh",
+        retryAt: deps.clock(),
+      });
+      deps.log.warn({ credentialId: row.id, provider: row.provider }, "credential deleted during refresh; new tokens queued for revocation");
+    } catch (err) {
+      deps.log.error({ credentialId: row.id, err: (err as Error).message }, "could not queue revocation of tokens issued during a delete");
+    }
+  }
+
   /** Renews the lease every third of its length until stopped; a lost lease is logged once. */
   function heartbeat(id: string): () => void {
     let lost = false;
@@ -229,8 +257,10 @@ export function createTokenRefresher(deps: TokenRefresherDeps): TokenRefresher {
     }
 
     let written: CredentialRow | undefined;
+    let secret: string | undefined;
+    let refresh: string | undefined;
     try {
-      const [secret, refresh] = await deps.secrets.encryptBatch([
+      [secret, refresh] = await deps.secrets.encryptBatch([
         { plaintext: Buffer.from(tokens.accessToken, "utf8"), context: context(row) },
         ...(tokens.refreshToken ? [{ plaintext: Buffer.from(tokens.refreshToken, "utf8"), context: refreshContext(row) }] : []),
       ]);
@@ -249,9 +279,14 @@ export function createTokenRefresher(deps: TokenRefresherDeps): TokenRefresher {
       throw err;
     }
     if (!written) {
+      const newer = await deps.credentials.getById(row.id);
+      if (!newer) {
+        // Deleted while we refreshed: the tokens just issued would stay live at the provider.
+        await queueRevocation(p, row, { access: secret!, refresh });
+        throw new NotFound("credential");
+      }
       // Someone else wrote under our lease (a re-authorization): theirs is newer; ours is dropped.
       deps.log.error({ credentialId: row.id }, "credential changed during refresh; keeping the newer row");
-      const newer = await reread(row.id);
       const now = deps.clock();
       await deps.leases.recordFailure(row.id, { error: "superseded by a newer write", inDoubt: false, at: now, retryAt: now });
       return newer;

@@ -92,6 +92,7 @@ export async function oauthFixture(opts: FixtureOptions) {
     registry,
     credentials,
     leases,
+    revocations: outbox,
     secrets,
     fetch: recorder.fetch,
     clock,
