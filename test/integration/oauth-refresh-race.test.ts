@@ -143,6 +143,22 @@ describe("refresh lease held past its length", () => {
     expect(stored.version).toBe(stale.version + 1);
   });
 
+  it("a forced refresh joining a non-forced flight that found the token valid still refreshes at the provider", async () => {
+    const stale = await authorized();
+    const current = await d.refresher.refresh(stale, { force: false, minValidSeconds: 60 });
+    expect(current.version).toBe(stale.version + 1);
+    const before = sentRefreshTokens(c, d).length;
+    // A caller holding the stale row starts a flight on C that will find the token already renewed;
+    // RefreshCredential, issued right after on C, must not settle for that flight's answer.
+    const [plain, forced] = await Promise.all([
+      c.refresher.refresh(stale, { force: false, minValidSeconds: 60 }),
+      c.refresher.refresh(current, { force: true, minValidSeconds: 0 }),
+    ]);
+    expect(plain.version).toBe(current.version);
+    expect(forced.version).toBe(current.version + 1);
+    expect(sentRefreshTokens(c, d).length - before).toBe(1);
+  });
+
   it("taking over a lapsed lease with an unfinished attempt backs off (in doubt) instead of resending the refresh token", async () => {
     const stale = await authorized();
     // A replica sent the refresh token, then lost its lease (or died) before recording the outcome.

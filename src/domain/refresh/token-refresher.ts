@@ -332,7 +332,14 @@ export function createTokenRefresher(deps: TokenRefresherDeps): TokenRefresher {
       let seen = row;
       for (let round = 0; ; round++) {
         const result = await flights.run(row.id, () => coordinated(seen, opts));
-        if (opts.force || !needsRefresh(result, opts.minValidSeconds, deps.clock())) return result;
+        if (opts.force) {
+          if (result.version > row.version) return result;
+          // Joined a non-forced flight that found the token valid: a forced refresh still owes one.
+          if (round >= 2) throw new Unavailable("refresh", { detail: "could not start a forced refresh; retry" });
+          seen = result;
+          continue;
+        }
+        if (!needsRefresh(result, opts.minValidSeconds, deps.clock())) return result;
         // The flight (ours, or one we joined that asked for less) did not give this caller enough.
         await refuseUnreachableNow(result, opts);
         if (round >= 2) throw new FailedPrecondition(`credential ${row.id}: min_valid_seconds ${opts.minValidSeconds} cannot be met`);
