@@ -2,6 +2,8 @@
  * The Vault transit engine through the real node-vault client, against the Vault look-alike in
  * test/support (real HTTP on 127.0.0.1, real AES-256-GCM, derived keys).
  */
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
 import { FailedPrecondition, Unavailable } from "../domain/errors.js";
@@ -129,6 +131,55 @@ describe("vault transit: keys and round trips", () => {
     expect(text).toContain("batch item 1");
     expect(text).not.toContain("first-secret");
     expect(text).not.toContain(Buffer.from("first-secret").toString("base64"));
+  });
+});
+
+/**
+ * An HTTP front for the look-alike that drops `plaintext` from one decrypt batch result, as a
+ * misbehaving Vault (or a proxy in between) might.
+ */
+async function withoutPlaintext(s: TransitServer, dropIndex: number): Promise<string> {
+  const front = createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string" && k !== "host" && k !== "content-length") headers[k] = v;
+    const upstream = await fetch(new URL(req.url ?? "/", s.addr), {
+      method: req.method,
+      headers,
+      body: req.method === "GET" || req.method === "HEAD" ? undefined : Buffer.concat(chunks),
+    });
+    let text = await upstream.text();
+    if (/\/decrypt\//.test(req.url ?? "")) {
+      const body = JSON.parse(text) as { data?: { batch_results?: Array<Record<string, unknown>> } };
+      const item = body.data?.batch_results?.[dropIndex];
+      if (item) delete item.plaintext;
+      text = JSON.stringify(body);
+    }
+    res.writeHead(upstream.status, { "content-type": "application/json" }).end(text);
+  });
+  await new Promise<void>((r) => front.listen(0, "127.0.0.1", r));
+  cleanup.push(() => new Promise<void>((r) => front.close(() => r())));
+  return `http://127.0.0.1:${(front.address() as AddressInfo).port}`;
+}
+
+describe("vault transit: malformed answers", () => {
+  it("a decrypt batch result without plaintext fails closed with SecretDecryptError, never an empty secret", async () => {
+    const s = await server();
+    const t = await store(s);
+    const cts = await t.encryptBatch([
+      { plaintext: Buffer.from("first-secret"), context: ctxA },
+      { plaintext: Buffer.from("second-secret"), context: ctxB },
+    ]);
+    const broken = await store(s, { addr: await withoutPlaintext(s, 1) });
+    const err = await broken
+      .decryptBatch([
+        { ciphertext: cts[0]!, context: ctxA },
+        { ciphertext: cts[1]!, context: ctxB },
+      ])
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SecretDecryptError);
+    expect(`${(err as Error).message} ${String((err as Error).cause)}`).toContain("batch item 1");
   });
 });
 

@@ -217,7 +217,11 @@ export async function createVaultTransit(opts: VaultTransitOptions): Promise<Vau
       if (items.length === 0) return [];
       const input = items.map((i) => ({ ciphertext: unwrap(i.ciphertext), context: b64(i.context) }));
       const results = await batch("decrypt", `${mount}/decrypt/${keyName}`, input);
-      return results.map((r) => Buffer.from(r.plaintext ?? "", "base64"));
+      return results.map((r, i) => {
+        // Fail closed: a result without plaintext must never become an empty secret.
+        if (typeof r.plaintext !== "string") throw batchItemError("decrypt", i, "no plaintext in the answer");
+        return Buffer.from(r.plaintext, "base64");
+      });
     },
     async rewrapBatch(items: DecryptItem[]) {
       if (items.length === 0) return [];
