@@ -101,20 +101,41 @@ export function createRefreshLeases(sql: Sql): RefreshLeases {
   };
 }
 
+/**
+ * Three disjoint branches, each served by an index (migration 006), instead of one OR over a join
+ * that scanned every credential: tokens expiring soon; credentials idle since their last refresh;
+ * credentials never refreshed, idle since creation. Each is limited, then merged.
+ */
 export function createRefreshCandidates(sql: Sql): RefreshCandidates {
   return {
     due: (q) =>
       db(async () => {
+        const refreshable = sql`c.kind = 'oauth2' and c.status = 'active' and c.refresh_token_ciphertext is not null`;
+        const notExpiring = sql`(c.access_token_expires_at is null or c.access_token_expires_at >= ${q.expiringBefore})`;
+        const noBackoff = sql`(l.next_attempt_at is null or l.next_attempt_at <= ${q.now})`;
         const rows = await sql<{ id: string; idle: boolean }[]>`
-          select c.id,
-                 not (c.access_token_expires_at is not null and c.access_token_expires_at < ${q.expiringBefore}) as idle
-          from credentials c
-          left join credential_refresh_leases l on l.credential_id = c.id
-          where c.kind = 'oauth2' and c.status = 'active' and c.refresh_token_ciphertext is not null
-            and (l.next_attempt_at is null or l.next_attempt_at <= ${q.now})
-            and ((c.access_token_expires_at is not null and c.access_token_expires_at < ${q.expiringBefore})
-                 or coalesce(l.last_refresh_at, c.created_at) < ${q.idleBefore})
-          order by c.access_token_expires_at asc nulls last
+          select id, idle from (
+            (select c.id, false as idle, c.access_token_expires_at as expires_at
+             from credentials c
+             left join credential_refresh_leases l on l.credential_id = c.id
+             where ${refreshable} and c.access_token_expires_at < ${q.expiringBefore} and ${noBackoff}
+             order by c.access_token_expires_at
+             limit ${q.limit})
+            union all
+            (select c.id, true, c.access_token_expires_at
+             from credential_refresh_leases l
+             join credentials c on c.id = l.credential_id
+             where l.last_refresh_at < ${q.idleBefore} and ${refreshable} and ${notExpiring} and ${noBackoff}
+             limit ${q.limit})
+            union all
+            (select c.id, true, c.access_token_expires_at
+             from credentials c
+             left join credential_refresh_leases l on l.credential_id = c.id
+             where c.created_at < ${q.idleBefore} and ${refreshable} and ${notExpiring} and ${noBackoff}
+               and l.last_refresh_at is null
+             limit ${q.limit})
+          ) due
+          order by expires_at asc nulls last
           limit ${q.limit}`;
         return rows.map((r) => ({ id: r.id, idle: r.idle }));
       }),
