@@ -9,7 +9,8 @@ export interface TokenRefresher {
    * Returns a row whose access token is valid for at least `minValidSeconds` (or a forced refresh
    * when `force`). Exactly one refresh per credential at the provider, across replicas; callers
    * that lose the race get the winner's row. Throws NeedsReauth when the provider refuses the
-   * refresh token, Unavailable when the provider cannot be reached (the row is left as it was).
+   * refresh token, Unavailable when the provider cannot be reached (the row is left as it was),
+   * FailedPrecondition when the provider's tokens live shorter than `minValidSeconds`.
    */
   refresh(row: CredentialRow, opts: { force: boolean; minValidSeconds: number }): Promise<CredentialRow>;
 }
