@@ -7,6 +7,21 @@ import type { DeliveredEvent, EventFilter, WebhookDeliveriesRepo } from "../doma
 import { db, type Sql } from "./db.js";
 import { toEventRow, type RawEvent } from "./webhook-events-repo.js";
 
+/**
+ * The stream filter as SQL over `webhook_events e`. Only the filters given become conditions: an
+ * `(cardinality($1) = 0 or e.webhook_id = any($1))` form hides the condition from the planner,
+ * which then walked every retained event in seq order (all webhooks) to serve one webhook's stream.
+ */
+function matches(sql: Sql, f: EventFilter) {
+  const conditions = [
+    f.webhookIds.length > 0 ? sql`e.webhook_id = any(${f.webhookIds}::uuid[])` : undefined,
+    f.providers.length > 0 ? sql`e.provider = any(${f.providers}::text[])` : undefined,
+    f.eventTypes.length > 0 ? sql`e.event_type = any(${f.eventTypes}::text[])` : undefined,
+  ].filter((c) => c !== undefined);
+  if (conditions.length === 0) return sql`true`;
+  return conditions.slice(1).reduce((acc, c) => sql`${acc} and ${c}`, conditions[0]!);
+}
+
 export function createWebhookDeliveriesRepo(sql: Sql): WebhookDeliveriesRepo {
   return {
     touchConsumer: (consumer, now) =>
@@ -22,9 +37,7 @@ export function createWebhookDeliveriesRepo(sql: Sql): WebhookDeliveriesRepo {
         const rows = await sql<(RawEvent & { attempts: number })[]>`
           with candidates as (
             select e.id from webhook_events e
-            where (cardinality(${f.webhookIds}::uuid[]) = 0 or e.webhook_id = any(${f.webhookIds}::uuid[]))
-              and (cardinality(${f.providers}::text[]) = 0 or e.provider = any(${f.providers}::text[]))
-              and (cardinality(${f.eventTypes}::text[]) = 0 or e.event_type = any(${f.eventTypes}::text[]))
+            where ${matches(sql, f)}
               and not exists (
                 select 1 from webhook_deliveries d
                 where d.consumer = ${consumer} and d.event_id = e.id
@@ -53,9 +66,7 @@ export function createWebhookDeliveriesRepo(sql: Sql): WebhookDeliveriesRepo {
           select min(d.next_attempt_at) as at
           from webhook_deliveries d join webhook_events e on e.id = d.event_id
           where d.consumer = ${consumer} and d.acked_at is null and d.next_attempt_at > ${now}
-            and (cardinality(${f.webhookIds}::uuid[]) = 0 or e.webhook_id = any(${f.webhookIds}::uuid[]))
-            and (cardinality(${f.providers}::text[]) = 0 or e.provider = any(${f.providers}::text[]))
-            and (cardinality(${f.eventTypes}::text[]) = 0 or e.event_type = any(${f.eventTypes}::text[]))`;
+            and ${matches(sql, f)}`;
         return r?.at ?? undefined;
       }),
 
