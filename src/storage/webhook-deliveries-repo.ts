@@ -11,10 +11,19 @@ import { toEventRow, type RawEvent } from "./webhook-events-repo.js";
  * The stream filter as SQL over `webhook_events e`. Only the filters given become conditions: an
  * `(cardinality($1) = 0 or e.webhook_id = any($1))` form hides the condition from the planner,
  * which then walked every retained event in seq order (all webhooks) to serve one webhook's stream.
+ * The claim itself is sent unprepared: a prepared statement may switch to a generic plan that
+ * ignores the values, and with one busy webhook among few that plan walks the global seq index to
+ * find a quiet webhook's events.
  */
 function matches(sql: Sql, f: EventFilter) {
   const conditions = [
-    f.webhookIds.length > 0 ? sql`e.webhook_id = any(${f.webhookIds}::uuid[])` : undefined,
+    // One webhook (the common stream) as an equality, so even a generic plan walks that
+    // webhook's (webhook_id, seq) index in order and stops at the limit.
+    f.webhookIds.length === 1
+      ? sql`e.webhook_id = ${f.webhookIds[0]!}::uuid`
+      : f.webhookIds.length > 1
+        ? sql`e.webhook_id = any(${f.webhookIds}::uuid[])`
+        : undefined,
     f.providers.length > 0 ? sql`e.provider = any(${f.providers}::text[])` : undefined,
     f.eventTypes.length > 0 ? sql`e.event_type = any(${f.eventTypes}::text[])` : undefined,
   ].filter((c) => c !== undefined);
@@ -34,27 +43,39 @@ export function createWebhookDeliveriesRepo(sql: Sql): WebhookDeliveriesRepo {
     claim: (consumer, f: EventFilter, now, ackTimeoutMs, limit) =>
       db(async () => {
         const due = new Date(now.getTime() + ackTimeoutMs);
-        const rows = await sql<(RawEvent & { attempts: number })[]>`
-          with candidates as (
-            select e.id from webhook_events e
-            where ${matches(sql, f)}
+        const args: unknown[] = [];
+        const $ = (v: unknown) => `$${args.push(v)}`;
+        const where = [
+          f.webhookIds.length > 0 ? `e.webhook_id = any(${$(f.webhookIds)}::uuid[])` : "",
+          f.providers.length > 0 ? `e.provider = any(${$(f.providers)}::text[])` : "",
+          f.eventTypes.length > 0 ? `e.event_type = any(${$(f.eventTypes)}::text[])` : "",
+        ].filter(Boolean);
+        const c = $(consumer);
+        const at = $(now);
+        // Unnamed statement (unsafe, not prepared): planned for these filter values every time.
+        const rows = await sql.unsafe<(RawEvent & { attempts: number })[]>(
+          `with candidates as (
+            select e.* from webhook_events e
+            where ${where.length ? where.join(" and ") : "true"}
               and not exists (
                 select 1 from webhook_deliveries d
-                where d.consumer = ${consumer} and d.event_id = e.id
-                  and (d.acked_at is not null or d.next_attempt_at > ${now})
+                where d.consumer = ${c} and d.event_id = e.id
+                  and (d.acked_at is not null or d.next_attempt_at > ${at})
               )
             order by e.seq
-            limit ${limit}
+            limit ${$(limit)}
           ), claimed as (
             insert into webhook_deliveries (consumer, event_id, attempts, next_attempt_at)
-            select ${consumer}, id, 1, ${due} from candidates
+            select ${c}, id, 1, ${$(due)} from candidates
             on conflict (consumer, event_id) do update
               set attempts = webhook_deliveries.attempts + 1, next_attempt_at = excluded.next_attempt_at
-              where webhook_deliveries.acked_at is null and webhook_deliveries.next_attempt_at <= ${now}
+              where webhook_deliveries.acked_at is null and webhook_deliveries.next_attempt_at <= ${at}
             returning event_id, attempts
           )
-          select e.*, c.attempts from claimed c join webhook_events e on e.id = c.event_id
-          order by e.seq`;
+          select e.*, c.attempts from claimed c join candidates e on e.id = c.event_id
+          order by e.seq`,
+          args as never[],
+        );
         return rows.map((r): DeliveredEvent => ({ ...toEventRow(r), attempt: r.attempts }));
       }),
 
