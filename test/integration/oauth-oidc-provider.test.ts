@@ -11,7 +11,7 @@ import { drainRevocations } from "../../src/domain/refresh/token-revoker.js";
 import { rowContext } from "../../src/secrets/secret-store.js";
 import { createOAuthCallbackRoute } from "../../src/transport/http/oauth-callback.js";
 import { driveAuthorization } from "../support/oidc-provider/drive.js";
-import { APP_REDIRECT, CALLBACK_URL, dumpRows, oauthFixture, type OAuthFixture } from "../support/oidc-provider/oauth-fixture.js";
+import { APP_REDIRECT, CALLBACK_URL, dumpRows, type OAuthFixture, oauthFixture, refreshRequests } from "../support/oidc-provider/oauth-fixture.js";
 import { startTestIdp, type TestIdp } from "../support/oidc-provider/server.js";
 import { createTestDb, type TestDb } from "../support/postgres.js";
 
@@ -165,9 +165,7 @@ describe("authorization code + PKCE against oidc-provider", () => {
     expect(after.refresh).not.toBe(before.refresh);
     expect(after.access).not.toBe(before.access);
     seenSecrets.push(after.access, after.refresh!);
-    const sent = fx.calls
-      .filter((c) => c.url.endsWith("/token") && c.body.includes("grant_type=refresh_token"))
-      .map((c) => new URLSearchParams(c.body).get("refresh_token"));
+    const sent = refreshRequests(fx).map((c) => new URLSearchParams(c.body).get("refresh_token"));
     expect(sent).toHaveLength(3);
     expect(new Set(sent).size).toBe(3);
   });

@@ -7,8 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CredentialRow } from "../../src/domain/credentials/credential.js";
 import { drainRevocations, revocationContext } from "../../src/domain/refresh/token-revoker.js";
 import { rowContext } from "../../src/secrets/secret-store.js";
-import { driveAuthorization } from "../support/oidc-provider/drive.js";
-import { APP_REDIRECT, CALLBACK_URL, oauthFixture, type OAuthFixture } from "../support/oidc-provider/oauth-fixture.js";
+import { authorizeCredential, CALLBACK_URL, oauthFixture, type OAuthFixture } from "../support/oidc-provider/oauth-fixture.js";
 import { startTestIdp, type TestIdp } from "../support/oidc-provider/server.js";
 import { createTestDb, type TestDb } from "../support/postgres.js";
 
@@ -45,12 +44,9 @@ afterAll(async () => {
 
 async function expiredCredential(): Promise<CredentialRow> {
   now = new Date();
-  const started = await a.flow.start({ userId: "u", provider: "test_idp", scopes: ["openid", "offline_access"], redirectUri: APP_REDIRECT });
-  const cb = await driveAuthorization(started.authorizationUrl, CALLBACK_URL);
-  const outcome = await a.flow.exchange(cb.searchParams.get("state")!, cb.searchParams.get("code")!);
-  if (!("credential" in outcome)) throw outcome.cause;
+  const credential = await authorizeCredential(a);
   now = new Date(Date.now() + 2 * 3600_000);
-  return outcome.credential;
+  return credential;
 }
 
 const remove = (id: string) => db.sql`delete from credentials where id = ${id}`;

@@ -4,8 +4,7 @@
  * on this replica or another.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { driveAuthorization } from "../support/oidc-provider/drive.js";
-import { APP_REDIRECT, CALLBACK_URL, oauthFixture, type OAuthFixture } from "../support/oidc-provider/oauth-fixture.js";
+import { authorizeCredential, CALLBACK_URL, type OAuthFixture, oauthFixture, refreshRequests } from "../support/oidc-provider/oauth-fixture.js";
 import { startTestIdp, type TestIdp } from "../support/oidc-provider/server.js";
 import { createTestDb, type TestDb } from "../support/postgres.js";
 
@@ -30,16 +29,11 @@ afterAll(async () => {
   await db.drop();
 });
 
-const refreshCalls = () =>
-  [...a.calls, ...b.calls].filter((c) => c.url.endsWith("/token") && c.body.includes("grant_type=refresh_token")).length;
+const refreshCalls = () => refreshRequests(a, b).length;
 
 async function authorized() {
   now = new Date();
-  const started = await a.flow.start({ userId: "u", provider: "test_idp", scopes: ["openid", "offline_access"], redirectUri: APP_REDIRECT });
-  const cb = await driveAuthorization(started.authorizationUrl, CALLBACK_URL);
-  const outcome = await a.flow.exchange(cb.searchParams.get("state")!, cb.searchParams.get("code")!);
-  if (!("credential" in outcome)) throw outcome.cause;
-  return outcome.credential;
+  return authorizeCredential(a);
 }
 
 describe("min_valid_seconds beyond the provider's token lifetime", () => {

@@ -6,8 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rowContext, type SecretStore } from "../../src/secrets/secret-store.js";
-import { driveAuthorization } from "../support/oidc-provider/drive.js";
-import { APP_REDIRECT, CALLBACK_URL, oauthFixture, type OAuthFixture } from "../support/oidc-provider/oauth-fixture.js";
+import { authorizeCredential, CALLBACK_URL, type OAuthFixture, oauthFixture, refreshRequests } from "../support/oidc-provider/oauth-fixture.js";
 import { startTestIdp, type TestIdp } from "../support/oidc-provider/server.js";
 import { createTestDb, type TestDb } from "../support/postgres.js";
 
@@ -32,16 +31,11 @@ afterAll(async () => {
   await db.drop();
 });
 
-const refreshCalls = (fx: OAuthFixture) =>
-  fx.calls.filter((c) => c.url.endsWith("/token") && c.body.includes("grant_type=refresh_token")).length;
+const refreshCalls = (fx: OAuthFixture) => refreshRequests(fx).length;
 
 describe("refresh across replicas", () => {
   it("200 concurrent refreshes of an expired token on two replicas cause one provider refresh and one new token", async () => {
-    const started = await a.flow.start({ userId: "u", provider: "test_idp", scopes: ["openid", "offline_access"], redirectUri: APP_REDIRECT });
-    const cb = await driveAuthorization(started.authorizationUrl, CALLBACK_URL);
-    const outcome = await a.flow.exchange(cb.searchParams.get("state")!, cb.searchParams.get("code")!);
-    if (!("credential" in outcome)) throw outcome.cause;
-    const stale = outcome.credential;
+    const stale = await authorizeCredential(a);
 
     now = new Date(Date.now() + 2 * 3600_000);
     const results = await Promise.all(
@@ -60,12 +54,7 @@ describe("refresh across replicas", () => {
 });
 
 /** The refresh tokens sent to the provider, in order. */
-const sentRefreshTokens = (...fxs: OAuthFixture[]) =>
-  fxs.flatMap((fx) =>
-    fx.calls
-      .filter((c) => c.url.endsWith("/token") && c.body.includes("grant_type=refresh_token"))
-      .map((c) => new URLSearchParams(c.body).get("refresh_token")),
-  );
+const sentRefreshTokens = (...fxs: OAuthFixture[]) => refreshRequests(...fxs).map((c) => new URLSearchParams(c.body).get("refresh_token"));
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -112,12 +101,9 @@ describe("refresh lease held past its length", () => {
 
   async function authorized() {
     later = new Date();
-    const started = await d.flow.start({ userId: "u", provider: "test_idp", scopes: ["openid", "offline_access"], redirectUri: APP_REDIRECT });
-    const cb = await driveAuthorization(started.authorizationUrl, CALLBACK_URL);
-    const outcome = await d.flow.exchange(cb.searchParams.get("state")!, cb.searchParams.get("code")!);
-    if (!("credential" in outcome)) throw outcome.cause;
+    const credential = await authorizeCredential(d);
     later = new Date(Date.now() + 2 * 3600_000);
-    return outcome.credential;
+    return credential;
   }
 
   it("a slow store after the provider answered keeps the lease: the other replica waits, the rotated token is sent once, the credential stays active", async () => {

@@ -6,6 +6,7 @@
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import type { CredentialRow } from "../../../src/domain/credentials/credential.js";
 import { createAuthorizationFlow } from "../../../src/domain/oauth/authorization-flow.js";
 import { createTokenRefresher } from "../../../src/domain/refresh/token-refresher.js";
 import { createTokenRevoker, type TokenRevokerDeps } from "../../../src/domain/refresh/token-revoker.js";
@@ -20,6 +21,7 @@ import { createRevocationOutbox } from "../../../src/storage/oauth-revocations-r
 import { createOAuthStatesRepo } from "../../../src/storage/oauth-states-repo.js";
 import { captureLogs } from "../logs.js";
 import type { TestDb } from "../postgres.js";
+import { driveAuthorization } from "./drive.js";
 
 export const CALLBACK_URL = "http://127.0.0.1:8080/oauth/callback";
 export const APP_REDIRECT = "https://app.example.test/integrations/done";
@@ -106,6 +108,20 @@ export async function oauthFixture(opts: FixtureOptions) {
 }
 
 export type OAuthFixture = Awaited<ReturnType<typeof oauthFixture>>;
+
+/** Authorizes a credential end to end (code + PKCE through the test IdP) and returns it as stored. */
+export async function authorizeCredential(fx: OAuthFixture, userId = "u"): Promise<CredentialRow> {
+  const started = await fx.flow.start({ userId, provider: "test_idp", scopes: ["openid", "offline_access"], redirectUri: APP_REDIRECT });
+  const cb = await driveAuthorization(started.authorizationUrl, CALLBACK_URL);
+  const outcome = await fx.flow.exchange(cb.searchParams.get("state")!, cb.searchParams.get("code")!);
+  if (!("credential" in outcome)) throw outcome.cause;
+  return outcome.credential;
+}
+
+/** The refresh_token grants the fixtures sent to the provider, in order. */
+export function refreshRequests(...fxs: OAuthFixture[]): RecordedCall[] {
+  return fxs.flatMap((fx) => fx.calls.filter((c) => c.url.endsWith("/token") && c.body.includes("grant_type=refresh_token")));
+}
 
 /** Every plaintext column of the OAuth-related tables, as one string, to grep for secrets. */
 export async function dumpRows(sql: Sql): Promise<string> {
