@@ -55,3 +55,13 @@ export function summarize(values: ArrayLike<number>): LatencySummary {
     max: r(n ? sorted[n - 1]! : 0),
   };
 }
+
+/** What every load generator reports: counts, rate and latency. */
+export interface LoadResult {
+  requests: number;
+  errors: number;
+  errorCodes: Record<string, number>;
+  elapsedS: number;
+  rps: number;
+  latencyMs: LatencySummary;
+}

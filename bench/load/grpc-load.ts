@@ -9,7 +9,7 @@
  */
 import { Client, credentials, Metadata, status } from "@grpc/grpc-js";
 import { readSpecArg } from "../lib/spec-arg.js";
-import { Histogram, type LatencySummary } from "../lib/histogram.js";
+import { Histogram, type LoadResult } from "../lib/histogram.js";
 
 export interface GrpcLoadSpec {
   /** host:port, one or more (calls are spread round-robin: replicas behind a balancer). */
@@ -29,13 +29,7 @@ export interface GrpcLoadSpec {
   deadlineMs?: number;
 }
 
-export interface GrpcLoadResult {
-  requests: number;
-  errors: number;
-  errorCodes: Record<string, number>;
-  elapsedS: number;
-  rps: number;
-  latencyMs: LatencySummary;
+export interface GrpcLoadResult extends LoadResult {
   /** Bytes of the first response (to check the baseline's message size matches). */
   responseBytes: number;
   /** Successful calls including warmup: what the server handed out in total. */

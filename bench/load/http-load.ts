@@ -11,7 +11,7 @@ import { randomUUID } from "node:crypto";
 import { Agent, request } from "node:http";
 import { webhookScheme } from "../../src/providers/webhook-schemes/index.js";
 import { readSpecArg } from "../lib/spec-arg.js";
-import { Histogram, type LatencySummary } from "../lib/histogram.js";
+import { Histogram, type LoadResult } from "../lib/histogram.js";
 
 export interface HttpLoadSpec {
   /** http://127.0.0.1:port/path */
@@ -28,14 +28,7 @@ export interface HttpLoadSpec {
   bodyBytes?: number;
 }
 
-export interface HttpLoadResult {
-  requests: number;
-  errors: number;
-  errorCodes: Record<string, number>;
-  elapsedS: number;
-  rps: number;
-  latencyMs: LatencySummary;
-}
+export type HttpLoadResult = LoadResult;
 
 function schemeByName(name: string) {
   const scheme = webhookScheme(name);
