@@ -4,7 +4,7 @@
  * `authorization: Bearer <token>` is hashed and looked up; the role then decides which RPCs it may
  * call (src/api/authorization.ts).
  */
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { DescMethod } from "@bufbuild/protobuf";
 import { parse as parseYaml } from "yaml";
@@ -28,8 +28,9 @@ export interface Authenticator {
   authorize(caller: Caller, method: DescMethod): void;
 }
 
+/** One-shot crypto.hash: no Hash object per call (this runs on every RPC). */
 export function hashToken(token: string): string {
-  return createHash("sha256").update(token, "utf8").digest("hex");
+  return hash("sha256", token, "hex");
 }
 
 /** Validates a parsed callers document (an array, or `{ callers: [...] }`). `source` names it in errors. */
