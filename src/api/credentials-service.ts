@@ -2,11 +2,16 @@
  * latchkey.v1.CredentialsService: validates requests, calls the domain, maps rows to proto.
  */
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import type { MessageInitShape } from "@bufbuild/protobuf";
-import { CredentialsService, type ProviderSchema } from "../gen/latchkey/v1/credentials_pb.js";
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
+import {
+  CredentialsService,
+  GetAccessTokenResponseSchema,
+  type GetAccessTokenResponse,
+  type ProviderSchema,
+} from "../gen/latchkey/v1/credentials_pb.js";
 import type { CredentialManager } from "../domain/credentials/credential-manager.js";
 import { InvalidArgument } from "../domain/errors.js";
-import type { TokenService } from "../domain/tokens/token-service.js";
+import type { IssuedToken, TokenService } from "../domain/tokens/token-service.js";
 import type { ProviderRegistry, ProviderSummary } from "../providers/types.js";
 import { toProtoCredential } from "./credential-mapper.js";
 import type { ServiceImplementation } from "./types.js";
@@ -47,6 +52,31 @@ function toProtoProvider(p: ProviderSummary): MessageInitShape<typeof ProviderSc
     webhookScheme: p.webhookScheme ?? "",
     custom: p.custom,
   };
+}
+
+/**
+ * The response for an issued token, built once per IssuedToken (which is one object per cached
+ * credential version) and frozen, so the gRPC transport encodes it once too. Entries go with
+ * their token: a WeakMap keeps nothing alive that the token cache has dropped.
+ */
+const responses = new WeakMap<IssuedToken, GetAccessTokenResponse>();
+
+function tokenResponse(t: IssuedToken): GetAccessTokenResponse {
+  let res = responses.get(t);
+  if (!res) {
+    res = Object.freeze(
+      create(GetAccessTokenResponseSchema, {
+        accessToken: t.accessToken,
+        tokenType: t.tokenType,
+        scopes: [...t.scopes],
+        provider: t.provider,
+        credentialId: t.credentialId,
+        ...(t.expiresAt ? { expiresAt: timestampFromDate(t.expiresAt) } : {}),
+      }),
+    );
+    responses.set(t, res);
+  }
+  return res;
 }
 
 export function createCredentialsService(deps: CredentialsServiceDeps): ServiceImplementation<typeof CredentialsService> {
@@ -129,15 +159,7 @@ export function createCredentialsService(deps: CredentialsServiceDeps): ServiceI
       if (minValid < 0 || minValid > MAX_MIN_VALID_SECONDS) {
         throw new InvalidArgument("min_valid_seconds", `must be between 0 and ${MAX_MIN_VALID_SECONDS}`);
       }
-      const t = await tokens.getAccessToken(ctx.caller.name, userId, id, minValid);
-      return {
-        accessToken: t.accessToken,
-        tokenType: t.tokenType,
-        scopes: t.scopes,
-        provider: t.provider,
-        credentialId: t.credentialId,
-        ...(t.expiresAt ? { expiresAt: timestampFromDate(t.expiresAt) } : {}),
-      };
+      return tokenResponse(await tokens.getAccessToken(ctx.caller.name, userId, id, minValid));
     },
 
     async refreshCredential(req) {

@@ -16,6 +16,15 @@ export const authenticator = createAuthenticator(CALLERS);
 
 export const SECRET_ACCESS_TOKEN = "ya29.super-secret-access-token";
 
+/** What late-reading handlers saw when they first looked at ctx.signal: "<credentialId>:<aborted>". */
+export const lateSignals: string[] = [];
+
+/** Two distinct frozen answers: the gRPC transport reuses a frozen response's encoding per object. */
+const FROZEN = {
+  "frozen-a": Object.freeze({ accessToken: "token-a", tokenType: "Bearer", credentialId: "frozen-a", provider: "github" }),
+  "frozen-b": Object.freeze({ accessToken: "token-b", tokenType: "Bearer", credentialId: "frozen-b", provider: "github" }),
+} as const;
+
 /** Scripted behaviour keyed by user_id, so one implementation covers every error path. */
 export const credentialsImpl: ServiceImplementation<typeof CredentialsService> = {
   async listProviders(req) {
@@ -30,6 +39,13 @@ export const credentialsImpl: ServiceImplementation<typeof CredentialsService> =
     if (req.credentialId === "vault-down") throw new Unavailable("vault", { cause: new Error("ECONNREFUSED") });
     if (req.credentialId === "slow") {
       await sleep(300, undefined, { signal: ctx.signal }).catch(() => undefined);
+    }
+    if (req.credentialId.startsWith("late-signal")) {
+      // Reads the signal only after a while: an abort or cancel before then must still show.
+      await sleep(150);
+      lateSignals.push(`${req.credentialId}:${ctx.signal.aborted}`);
+      if (!ctx.signal.aborted) await new Promise((resolve) => ctx.signal.addEventListener("abort", resolve, { once: true }));
+      return { credential: { id: req.credentialId, userId: req.userId } };
     }
     if (req.credentialId === "wait-abort") {
       await new Promise((resolve) => ctx.signal.addEventListener("abort", resolve, { once: true }));
@@ -48,6 +64,7 @@ export const credentialsImpl: ServiceImplementation<typeof CredentialsService> =
     return { revokedAtProvider: false };
   },
   async getAccessToken(req) {
+    if (req.credentialId in FROZEN) return FROZEN[req.credentialId as keyof typeof FROZEN];
     return { accessToken: SECRET_ACCESS_TOKEN, tokenType: "Bearer", credentialId: req.credentialId, provider: "github" };
   },
   async refreshCredential(req) {

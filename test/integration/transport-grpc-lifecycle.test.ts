@@ -12,7 +12,7 @@ import { startGrpcServer } from "../../src/transport/grpc/server.js";
 import { TOKENS } from "../support/callers.js";
 import { bearer, grpcClient, unary } from "../support/grpc-client.js";
 import { captureLogs } from "../support/logs.js";
-import { authenticator, bindings } from "./transport-fixtures.js";
+import { authenticator, bindings, lateSignals } from "./transport-fixtures.js";
 
 function start(extra: Partial<Parameters<typeof startGrpcServer>[0]> = {}) {
   return startGrpcServer({
@@ -26,6 +26,47 @@ function start(extra: Partial<Parameters<typeof startGrpcServer>[0]> = {}) {
     ...extra,
   });
 }
+
+describe("gRPC call signal, made only when a handler reads it", () => {
+  it("shows an abort that came before the handler first read it: drain timeout, and client cancel", async () => {
+    const server = await start();
+    const creds = grpcClient(CredentialsService, `127.0.0.1:${server.port}`);
+
+    // Client cancel at 50 ms; the handler first reads the signal at 150 ms.
+    const cancelled = new Promise<grpc.ServiceError>((resolve) => {
+      const call = creds.getCredential!({ userId: "u", credentialId: "late-signal-cancel" }, bearer(TOKENS.operator), (err: grpc.ServiceError) => resolve(err)) as grpc.ClientUnaryCall;
+      setTimeout(() => call.cancel(), 50);
+    });
+    expect((await cancelled).code).toBe(grpc.status.CANCELLED);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(lateSignals).toContain("late-signal-cancel:true");
+
+    // Forced close at ~100 ms (drain timeout); the handler first reads the signal at 150 ms.
+    const stuck = unary(creds, "getCredential", { userId: "u", credentialId: "late-signal-force" }, bearer(TOKENS.operator));
+    await new Promise((r) => setTimeout(r, 20));
+    await server.drain(80);
+    await stuck;
+    await new Promise((r) => setTimeout(r, 200));
+    expect(lateSignals).toContain("late-signal-force:true");
+    creds.close();
+  });
+});
+
+describe("gRPC frozen responses", () => {
+  it("encodes each frozen response object once and never answers one call with another's bytes", async () => {
+    const server = await start();
+    const creds = grpcClient(CredentialsService, `127.0.0.1:${server.port}`);
+    const got: string[] = [];
+    for (const id of ["frozen-a", "frozen-b", "frozen-a", "frozen-b", "plain"]) {
+      const { err, res } = await unary(creds, "getAccessToken", { userId: "u", credentialId: id }, bearer(TOKENS.executor));
+      expect(err).toBeNull();
+      got.push(`${res.credentialId}/${res.accessToken}`);
+    }
+    expect(got).toEqual(["frozen-a/token-a", "frozen-b/token-b", "frozen-a/token-a", "frozen-b/token-b", `plain/ya29.super-secret-access-token`]);
+    creds.close();
+    await server.drain(1000);
+  });
+});
 
 describe("gRPC drain", () => {
   it("ends server streams cleanly, lets in-flight unary calls finish, and turns health NOT_SERVING", async () => {

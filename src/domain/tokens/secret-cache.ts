@@ -4,14 +4,16 @@
  * so a refresh or delete on any replica makes it unusable at once; the lifetime bounds how long
  * plaintext stays in this process. Bounded in size; the oldest entry goes first.
  */
+import type { IssuedToken } from "./token-service.js";
+
 export interface CachedToken {
   userId: string;
   version: number;
-  accessToken: string;
-  tokenType: string;
-  expiresAt: Date | null;
-  scopes: string[];
-  provider: string;
+  /**
+   * The answer itself, built once and frozen: every hand-out of this entry returns this same
+   * object, so the layers above can reuse what they derive from it (the encoded response).
+   */
+  issued: IssuedToken;
   /** Monotonic ms (performance.now) when cached. */
   storedAt: number;
 }

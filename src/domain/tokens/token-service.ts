@@ -16,13 +16,14 @@ import type { SecretStore } from "../../secrets/secret-store.js";
 import { rowContext } from "../../secrets/secret-store.js";
 import type { CachedToken, SecretCache } from "./secret-cache.js";
 
+/** Frozen, and the same object for every hand-out of one cached (credential, version). */
 export interface IssuedToken {
-  accessToken: string;
-  tokenType: string;
-  expiresAt: Date | null;
-  scopes: string[];
-  provider: string;
-  credentialId: string;
+  readonly accessToken: string;
+  readonly tokenType: string;
+  readonly expiresAt: Date | null;
+  readonly scopes: readonly string[];
+  readonly provider: string;
+  readonly credentialId: string;
 }
 
 export interface HandoutGate {
@@ -60,15 +61,6 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
   const validFor = (expiresAt: Date | null, minValidSeconds: number) =>
     expiresAt === null || expiresAt.getTime() - now() >= minValidSeconds * 1000;
 
-  const issued = (e: CachedToken, credentialId: string): IssuedToken => ({
-    accessToken: e.accessToken,
-    tokenType: e.tokenType,
-    expiresAt: e.expiresAt,
-    scopes: e.scopes,
-    provider: e.provider,
-    credentialId,
-  });
-
   async function loadOwned(userId: string, credentialId: string): Promise<CredentialRow> {
     const row = await deps.load(credentialId);
     if (!row || row.userId !== userId) throw new NotFound("credential");
@@ -85,11 +77,14 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
     return {
       userId: row.userId,
       version: row.version,
-      accessToken: plaintext.toString("utf8"),
-      tokenType: row.tokenType,
-      expiresAt: row.accessTokenExpiresAt,
-      scopes: row.scopes,
-      provider: row.provider,
+      issued: Object.freeze({
+        accessToken: plaintext.toString("utf8"),
+        tokenType: row.tokenType,
+        expiresAt: row.accessTokenExpiresAt,
+        scopes: Object.freeze([...row.scopes]),
+        provider: row.provider,
+        credentialId: row.id,
+      }),
       storedAt: monotonic(),
     };
   }
@@ -97,8 +92,8 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
   return {
     async getAccessToken(caller, userId, credentialId, minValidSeconds) {
       const hit = cache.get(credentialId, monotonic());
-      if (hit && hit.userId === userId && validFor(hit.expiresAt, minValidSeconds)) {
-        if (await deps.gate({ caller, userId, credentialId, version: hit.version })) return issued(hit, credentialId);
+      if (hit && hit.userId === userId && validFor(hit.issued.expiresAt, minValidSeconds)) {
+        if (await deps.gate({ caller, userId, credentialId, version: hit.version })) return hit.issued;
         cache.delete(credentialId);
       }
       for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
@@ -115,7 +110,7 @@ export function createTokenService(deps: TokenServiceDeps): TokenService {
         const entry = await decrypt(row);
         if (await deps.gate({ caller, userId, credentialId, version: row.version })) {
           cache.set(credentialId, entry);
-          return issued(entry, credentialId);
+          return entry.issued;
         }
         cache.delete(credentialId);
       }

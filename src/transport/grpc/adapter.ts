@@ -2,7 +2,8 @@
  * Adapts transport-neutral service implementations (src/api/types.ts) to grpc-js, generically from
  * their descriptors: no method is named here. Everything per method (path, codecs, allowed roles,
  * metric children) is computed once in `adaptService`; a call then costs one hash for the token,
- * one AbortController, the handler, and one metrics/log record.
+ * the handler, and one metrics/log record. The call's AbortSignal is built only if the handler
+ * reads it, and a frozen response is encoded once (see `encode`).
  *
  * Responses are encoded inside the handler (the wire serializer is the identity), so an
  * unencodable response is mapped like any other error instead of surfacing from grpc-js.
@@ -28,7 +29,7 @@ import type { RpcLogLevel } from "../../config/transport.js";
 import { FailedPrecondition, InvalidArgument, PermissionDenied } from "../../domain/errors.js";
 import type { Logger } from "../../observability/logger.js";
 import { codeName, type Metrics, type RpcMetrics } from "../../observability/metrics.js";
-import { CANCELLED, closeIterator, DRAINING, FORCED, InFlight, nextOrAbort, requestIdFrom, RpcCallContext } from "./call-context.js";
+import { type Abortable, CANCELLED, closeIterator, DRAINING, FORCED, InFlight, nextOrAbort, requestIdFrom, RpcCallContext } from "./call-context.js";
 import { toWireError } from "./status-map.js";
 
 export interface GrpcAdapterDeps {
@@ -57,6 +58,8 @@ interface MethodEntry {
   allowed: ReadonlySet<Role>;
   metrics: RpcMetrics;
   deps: GrpcAdapterDeps;
+  /** Encodings of frozen responses this method returned (see `encode`). */
+  encoded: WeakMap<object, Buffer>;
 }
 
 /** What the deserializer yields for bytes that are not the request message: answered INVALID_ARGUMENT. */
@@ -84,6 +87,7 @@ export function adaptService(binding: ServiceBinding, deps: GrpcAdapterDeps): Ad
       allowed: rolesAllowed(method),
       metrics: deps.metrics.rpc(name, "grpc"),
       deps,
+      encoded: new WeakMap(),
     };
     definition[method.localName] = {
       path: `/${name}`,
@@ -121,7 +125,19 @@ function admit(m: MethodEntry, metadata: Metadata, request: unknown): Caller {
   return caller;
 }
 
-function encode(m: MethodEntry, init: unknown): Buffer {
+/**
+ * A frozen response cannot change, so its bytes are kept (weakly, with the object) and reused when
+ * a handler returns the same object again: GetAccessToken answers a cached token with one frozen
+ * message, and encoding it was ~8% of the call. grpc-js copies the bytes into each frame.
+ */
+function encode(m: MethodEntry, res: unknown): Buffer {
+  if (!Object.isFrozen(res)) return encodeNow(m, res);
+  let buf = m.encoded.get(res as object);
+  if (!buf) m.encoded.set(res as object, (buf = encodeNow(m, res)));
+  return buf;
+}
+
+function encodeNow(m: MethodEntry, init: unknown): Buffer {
   const bytes = toBinary(m.output, create(m.output, init as never));
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
@@ -158,41 +174,64 @@ function fail(m: MethodEntry, call: ServerCall, err: unknown, requestId: string,
   return s.code;
 }
 
-/** A call's AbortController, aborted with CANCELLED when the client cancels. */
-class CallAbort extends AbortController {
-  readonly onCancel = (): void => this.abort(CANCELLED);
-}
+/**
+ * A call's cancellation, aborted with CANCELLED when the client cancels, or by drain/force. The
+ * AbortController and the "cancelled" listener feeding it are made only when the handler first
+ * reads `signal`: most unary handlers never do, and making them for every call was ~5% of the
+ * token hot path. An abort before then is kept and applied when the signal is made.
+ */
+class CallAbort {
+  #ac: AbortController | undefined;
+  #onCancel: (() => void) | undefined;
+  #early: { reason: unknown } | undefined;
 
-/** Tracks the call in `calls` (the in-flight set drain aborts) until `release`. */
-function track(call: ServerCall, calls: Set<AbortController>): CallAbort {
-  const ac = new CallAbort();
-  call.once("cancelled", ac.onCancel);
-  calls.add(ac);
-  return ac;
-}
+  constructor(private readonly call: ServerCall) {}
 
-function release(call: ServerCall, calls: Set<AbortController>, ac: CallAbort): void {
-  calls.delete(ac);
-  call.removeListener("cancelled", ac.onCancel);
+  get signal(): AbortSignal {
+    if (!this.#ac) {
+      const ac = (this.#ac = new AbortController());
+      if (this.#early) ac.abort(this.#early.reason);
+      else if (this.call.cancelled) ac.abort(CANCELLED);
+      else this.call.once("cancelled", (this.#onCancel = () => ac.abort(CANCELLED)));
+    }
+    return this.#ac.signal;
+  }
+
+  abort(reason: unknown): void {
+    if (this.#ac) this.#ac.abort(reason);
+    else this.#early ??= { reason };
+  }
+
+  /** Tracks the call in `calls` (the in-flight set drain aborts) until `release`. */
+  static track(call: ServerCall, calls: Set<Abortable>): CallAbort {
+    const ac = new CallAbort(call);
+    calls.add(ac);
+    return ac;
+  }
+
+  release(calls: Set<Abortable>): void {
+    calls.delete(this);
+    if (this.#onCancel) this.call.removeListener("cancelled", this.#onCancel);
+  }
 }
 
 async function handleUnary(m: MethodEntry, call: ServerUnaryCall<unknown, Buffer>, callback: sendUnaryData<Buffer>): Promise<void> {
   const start = performance.now();
   const { logger, inFlight } = m.deps;
   const requestId = requestIdFrom(call.metadata.get("x-request-id")[0]);
-  const ac = track(call, inFlight.unary);
+  const ac = CallAbort.track(call, inFlight.unary);
   let caller: Caller | undefined;
   let code: status = status.OK;
   try {
     caller = admit(m, call.metadata, call.request);
-    const res = await m.fn!.call(m.impl, call.request, new RpcCallContext(caller, requestId, ac.signal, logger));
+    const res = await m.fn!.call(m.impl, call.request, new RpcCallContext(caller, requestId, ac, logger));
     const buf = encode(m, res);
     if (call.cancelled) code = cancelCode(call);
     else callback(null, buf, trailer(requestId));
   } catch (err) {
     code = fail(m, call, err, requestId, callback);
   } finally {
-    release(call, inFlight.unary, ac);
+    ac.release(inFlight.unary);
     finish(m, start, code, caller, requestId);
   }
 }
@@ -201,14 +240,14 @@ async function handleStream(m: MethodEntry, call: ServerWritableStream<unknown, 
   const start = performance.now();
   const { logger, inFlight } = m.deps;
   const requestId = requestIdFrom(call.metadata.get("x-request-id")[0]);
-  const ac = track(call, inFlight.streams);
+  const ac = CallAbort.track(call, inFlight.streams);
   // A stream opened while draining ends at once, cleanly.
   if (inFlight.draining) ac.abort(DRAINING);
   let caller: Caller | undefined;
   let code: status = status.OK;
   try {
     caller = admit(m, call.metadata, call.request);
-    const ctx = new RpcCallContext(caller, requestId, ac.signal, logger);
+    const ctx = new RpcCallContext(caller, requestId, ac, logger);
     const it = (m.fn!.call(m.impl, call.request, ctx) as AsyncIterable<unknown>)[Symbol.asyncIterator]();
     for (;;) {
       const r = await nextOrAbort(it, ac.signal);
@@ -228,7 +267,7 @@ async function handleStream(m: MethodEntry, call: ServerWritableStream<unknown, 
   } catch (err) {
     code = fail(m, call, err, requestId);
   } finally {
-    release(call, inFlight.streams, ac);
+    ac.release(inFlight.streams);
     finish(m, start, code, caller, requestId);
   }
 }

@@ -7,14 +7,24 @@ import { randomUUID } from "node:crypto";
 import type { Caller, CallContext } from "../../api/types.js";
 import type { Logger } from "../../observability/logger.js";
 
+/** What a call's cancellation looks like to the registry (AbortController is one). */
+export interface Abortable {
+  abort(reason?: unknown): void;
+}
+
 export class RpcCallContext implements CallContext {
   #log: Logger | undefined;
   constructor(
     readonly caller: Caller,
     readonly requestId: string,
-    readonly signal: AbortSignal,
+    /** Read through, so a transport may make the signal only when a handler asks for it. */
+    private readonly abort: { readonly signal: AbortSignal },
     private readonly root: Logger,
   ) {}
+
+  get signal(): AbortSignal {
+    return this.abort.signal;
+  }
 
   get log(): Logger {
     this.#log ??= this.root.child({ request_id: this.requestId, caller: this.caller.name });
@@ -34,8 +44,8 @@ export function requestIdFrom(value: unknown): string {
  * and leaves unary calls to finish; force aborts everything.
  */
 export class InFlight {
-  readonly unary = new Set<AbortController>();
-  readonly streams = new Set<AbortController>();
+  readonly unary = new Set<Abortable>();
+  readonly streams = new Set<Abortable>();
   draining = false;
 
   drain(): void {
