@@ -38,6 +38,13 @@ import { createWebhookIngressRoute } from "./transport/http/webhook-ingress.js";
 import { wireOAuth } from "./wiring/oauth.js";
 import { createWebhooksModule } from "./domain/webhooks/module.js";
 
+/**
+ * Hand-outs per audit-gate statement. Smaller batches let Postgres work on one while the event
+ * loop fills the next: with 64 calls in flight, one batch of 64 put the loop in lock-step with
+ * Postgres and left it 15-30% idle (docs/BENCHMARKS.md).
+ */
+const GATE_MAX_BATCH = 32;
+
 export interface LatchkeyConfig {
   core: CoreConfig;
   transport: TransportConfig;
@@ -117,7 +124,7 @@ export async function startLatchkey(config: LatchkeyConfig, opts: StartOptions =
     const oauth = wireOAuth({ sql, repo, secrets, registry: providers, config: config.oauth, fetch: fetchFn, logger });
     const tokens = createTokenService({
       load: createBatcher(loadCredentials(sql)),
-      gate: createBatcher(auditHandouts(sql)),
+      gate: createBatcher(auditHandouts(sql), { maxBatch: GATE_MAX_BATCH }),
       secrets,
       refresher: oauth.refresher,
       cache,
