@@ -1,10 +1,16 @@
 /**
- * The durable inbox. Concurrent deliveries are inserted in batches, one statement each: the rows
- * and their NOTIFY commit together or not at all, and a duplicate (same webhook and dedupe key) is
- * a no-op even under concurrent arrivals, within a batch or across batches.
- * The NOTIFY payload is the event id only; listeners re-read Postgres for the rest.
+ * The durable inbox. Concurrent deliveries are inserted in batches, one statement and one commit
+ * each, and a duplicate (same webhook and dedupe key) is a no-op even under concurrent arrivals,
+ * within a batch or across batches.
+ *
+ * Listeners on every replica are woken by a NOTIFY sent after the commit, not inside it: Postgres
+ * serializes commits that NOTIFY (a lock taken before the commit's WAL flush and held through it),
+ * so notifying inside the insert made every batch wait for the previous batch's fsync. At most
+ * one wake-up is in flight per replica; commits meanwhile are covered by the next one. The NOTIFY
+ * carries no data (listeners re-read Postgres), and a lost one (a crash right after the commit)
+ * costs a consumer one poll interval, never the event.
  */
-import type { EventNotifier, NewWebhookEvent, WebhookEventRow, WebhookEventsRepo } from "../domain/webhooks/webhook.js";
+import type { EventNotifier, InsertOutcome, NewWebhookEvent, WebhookEventRow, WebhookEventsRepo } from "../domain/webhooks/webhook.js";
 import { createBatcher } from "../lib/batcher.js";
 import { db, isConnectionError, type Sql } from "./db.js";
 
@@ -38,73 +44,102 @@ export function toEventRow(r: RawEvent): WebhookEventRow {
   };
 }
 
-type InsertResult = { inserted: boolean } | { error: unknown };
-
-const EVENT_COLUMNS = [
-  "id",
-  "webhook_id",
-  "user_id",
-  "provider",
-  "event_type",
-  "delivery_id",
-  "dedupe_key",
-  "content_type",
-  "payload",
-  "received_at",
-] as const;
-
-function toDbRow(e: NewWebhookEvent) {
-  return {
-    id: e.id,
-    webhook_id: e.webhookId,
-    user_id: e.userId,
-    provider: e.provider,
-    event_type: e.eventType,
-    delivery_id: e.deliveryId,
-    dedupe_key: e.dedupeKey,
-    content_type: e.contentType,
-    payload: e.payload,
-    received_at: e.receivedAt,
-  };
-}
+type BatchResult = InsertOutcome | { error: unknown };
 
 /**
- * Inserts a batch of deliveries in one statement and one commit. Commits that NOTIFY are
- * serialized by Postgres (the notification queue is taken at commit), so one commit per delivery
- * capped ingress at a few hundred per second; one per batch lifts that. The payload is constant,
- * so Postgres folds the batch's notifications into one.
+ * Inserts a batch of deliveries in one statement and one commit, each only if its webhook is still
+ * active at the version its signature was checked against (ingress may verify with a cached
+ * record). Commits that NOTIFY are serialized by Postgres (the notification queue is taken at
+ * commit), so one commit per delivery capped ingress at a few hundred per second; one per batch
+ * lifts that.
+ *
+ * The batch travels as one JSON text parameter (payloads base64) and comes back as one row:
+ * postgres.js's per-value serialisation (bytea as hex) and per-row parsing were most of the
+ * statement's client-side cost.
  */
 function insertEvents(sql: Sql) {
-  return async (events: NewWebhookEvent[]): Promise<Set<string>> => {
-    const rows = await sql<{ id: string }[]>`
-      with ins as (
-        insert into webhook_events ${sql(events.map(toDbRow), ...EVENT_COLUMNS)}
+  return async (events: NewWebhookEvent[]): Promise<InsertOutcome[]> => {
+    const batch = JSON.stringify(
+      events.map((e) => [
+        e.id,
+        e.webhookId,
+        e.webhookVersion,
+        e.userId,
+        e.provider,
+        e.eventType,
+        e.deliveryId,
+        e.dedupeKey,
+        e.contentType,
+        e.payload.toString("base64"),
+        e.receivedAt.toISOString(),
+      ]),
+    );
+    const [row] = await sql<{ live: string | null; inserted: string | null }[]>`
+      with x as (
+        select (e->>0)::uuid as id, (e->>1)::uuid as webhook_id, (e->>2)::bigint as webhook_version,
+               e->>3 as user_id, e->>4 as provider, e->>5 as event_type, e->>6 as delivery_id,
+               e->>7 as dedupe_key, e->>8 as content_type, decode(e->>9, 'base64') as payload,
+               (e->>10)::timestamptz as received_at, ord
+        from jsonb_array_elements(${batch}::text::jsonb) with ordinality as j(e, ord)
+      ), live as (
+        select x.* from x join webhooks w
+          on w.id = x.webhook_id and w.version = x.webhook_version and w.status = 'active'
+      ), ins as (
+        insert into webhook_events (id, webhook_id, user_id, provider, event_type, delivery_id,
+                                    dedupe_key, content_type, payload, received_at)
+        select id, webhook_id, user_id, provider, event_type, delivery_id, dedupe_key, content_type,
+               payload, received_at
+        from live order by ord
         on conflict (webhook_id, dedupe_key) do nothing
         returning id
       )
-      select id::text, pg_notify(${WEBHOOK_EVENTS_CHANNEL}, 'new') from ins`;
-    return new Set(rows.map((r) => r.id));
+      select (select string_agg(ord::text, ',') from live) as live,
+             (select string_agg(id::text, ',') from ins) as inserted`;
+    const live = new Set(row?.live ? row.live.split(",").map(Number) : []);
+    const inserted = new Set(row?.inserted ? row.inserted.split(",") : []);
+    return events.map((e, i) => (!live.has(i + 1) ? "stale" : inserted.has(e.id) ? "inserted" : "duplicate"));
+  };
+}
+
+/** Coalesced wake-ups: one NOTIFY in flight at a time, one more after it if commits came meanwhile. */
+function createWakeup(sql: Sql): () => void {
+  let running = false;
+  let again = false;
+  const run = async () => {
+    running = true;
+    do {
+      again = false;
+      // Best effort: the events are committed; a consumer that misses this polls.
+      await sql`select pg_notify(${WEBHOOK_EVENTS_CHANNEL}, '')`.catch(() => undefined);
+    } while (again);
+    running = false;
+  };
+  return () => {
+    if (running) again = true;
+    else void run();
   };
 }
 
 export function createWebhookEventsRepo(sql: Sql): WebhookEventsRepo {
   const insertMany = insertEvents(sql);
-  const batched = createBatcher<NewWebhookEvent, InsertResult>(async (events) => {
+  const wakeup = createWakeup(sql);
+  const batched = createBatcher<NewWebhookEvent, BatchResult>(async function insertBatch(events) {
     try {
-      const inserted = await insertMany(events);
-      return events.map((e) => ({ inserted: inserted.has(e.id) }));
+      const outcomes = await insertMany(events);
+      if (outcomes.includes("inserted")) wakeup();
+      return outcomes;
     } catch (err) {
       if (events.length === 1 || isConnectionError(err)) throw err;
       // One bad row must not fail its neighbours: fall back to one statement each.
-      return Promise.all(
-        events.map((e) => insertMany([e]).then((ids) => ({ inserted: ids.has(e.id) }), (error: unknown) => ({ error }))),
-      );
+      const outcomes = await Promise.all(events.map((e) => insertMany([e]).then(([r]) => r!, (error: unknown) => ({ error }))));
+      if (outcomes.includes("inserted")) wakeup();
+      return outcomes;
     }
   });
   const insert = (e: NewWebhookEvent) =>
     db(async () => {
       const r = await batched(e);
-      if ("error" in r) throw r.error;
+      if (typeof r === "object") throw r.error;
       return r;
     });
 

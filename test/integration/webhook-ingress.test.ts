@@ -205,6 +205,28 @@ describe("webhook ingress", () => {
     }
   });
 
+  it("checks a remembered webhook record against Postgres before storing", async () => {
+    const { webhook, signingSecret: old } = await create("alice", "github");
+    const send = (secret: string, n: number) => post(webhook.ingressUrl, `{"n":${n}}`, { "x-hub-signature-256": signGithub(secret, `{"n":${n}}`) });
+    expect((await send(old, 1)).status).toBe(200); // the record is now remembered, at version 1
+
+    // Rotated without telling this inbox (as on another replica): the new secret verifies at once.
+    const rotated = await lk.service.rotateWebhookSecret({ userId: "alice", webhookId: webhook.id, secret: "", gracePeriodSeconds: 60 } as never, lk.ctx());
+    expect((await send(rotated.signingSecret!, 2)).status).toBe(200);
+
+    // The old secret's grace ends in Postgres while this inbox still holds a record it verifies
+    // against: the insert finds the record moved on, and the fresh record refuses the signature.
+    expect((await send(old, 3)).status).toBe(200);
+    await db.sql`update webhooks set previous_secret_expires_at = now() - interval '1 second', version = version + 1 where id = ${webhook.id}`;
+    expect((await send(old, 4)).status).toBe(401);
+    expect(await countEvents(webhook.id)).toBe(3);
+
+    // Deleted elsewhere: the remembered record does not let a delivery in.
+    await lk.service.deleteWebhook({ userId: "alice", webhookId: webhook.id } as never, lk.ctx());
+    expect((await send(rotated.signingSecret!, 5)).status).toBe(404);
+    expect(await countEvents(webhook.id)).toBe(3);
+  });
+
   it("fails closed when the stored record names an unknown scheme", async () => {
     const { webhook, signingSecret } = await create("alice", "github");
     await db.sql`update webhooks set scheme = 'no-such-scheme', version = version + 1 where id = ${webhook.id}`;

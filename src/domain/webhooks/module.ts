@@ -61,6 +61,7 @@ export function createWebhooksModule(deps: WebhooksModuleDeps): WebhooksModule {
     webhooks,
     events: eventsRepo,
     secrets: createWebhookSecretCache({ store: deps.secrets, ttlMs: config.secretCacheMs, now }),
+    recordCacheMs: config.secretCacheMs,
     now,
     logger,
   });

@@ -43,7 +43,12 @@ export interface WebhookEventRow {
 
 export interface NewWebhookEvent extends Omit<WebhookEventRow, "seq"> {
   dedupeKey: string;
+  /** The webhook record's version the signature was checked against; the insert requires it still. */
+  webhookVersion: number;
 }
+
+/** stale: the webhook was changed (secret rotated) or deleted since it was read; nothing stored. */
+export type InsertOutcome = "inserted" | "duplicate" | "stale";
 
 /** An event handed to a consumer, with how many times it has been handed over (this time included). */
 export interface DeliveredEvent extends WebhookEventRow {
@@ -76,8 +81,11 @@ export interface WebhooksRepo {
 }
 
 export interface WebhookEventsRepo {
-  /** Commits the event (and wakes listeners on every replica); `inserted` false for a duplicate. */
-  insert(event: NewWebhookEvent): Promise<{ inserted: boolean }>;
+  /**
+   * Commits the event (and wakes listeners on every replica) if its webhook is still active at
+   * `webhookVersion`; a duplicate (same webhook and dedupe key) is a no-op.
+   */
+  insert(event: NewWebhookEvent): Promise<InsertOutcome>;
   /** Newest first, strictly older than `beforeSeq` when given. */
   listForWebhook(userId: string, webhookId: string, limit: number, beforeSeq?: string): Promise<WebhookEventRow[]>;
   /** Deletes up to `limit` events received before `cutoff`; returns how many. */
