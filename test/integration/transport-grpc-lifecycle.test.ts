@@ -52,6 +52,25 @@ describe("gRPC call signal, made only when a handler reads it", () => {
   });
 });
 
+describe("gRPC request ids with the per-call line off", () => {
+  it("returns no made-up id for a success nobody logged, and still one with every failure", async () => {
+    const server = await start();
+    const creds = grpcClient(CredentialsService, `127.0.0.1:${server.port}`);
+    const ok = await unary(creds, "listProviders", {}, bearer(TOKENS.operator));
+    expect(ok.err).toBeNull();
+    expect(ok.trailers?.get("x-request-id")).toEqual([]);
+    const sent = new grpc.Metadata();
+    sent.set("authorization", `Bearer ${TOKENS.operator}`);
+    sent.set("x-request-id", "mine-1");
+    expect((await unary(creds, "listProviders", {}, sent)).trailers?.get("x-request-id")).toEqual(["mine-1"]);
+    const failed = await unary(creds, "getCredential", { userId: "u", credentialId: "missing" }, bearer(TOKENS.operator));
+    expect(failed.err?.code).toBe(grpc.status.NOT_FOUND);
+    expect(failed.trailers?.get("x-request-id")?.[0]).toMatch(/^[0-9a-f-]{36}$/);
+    creds.close();
+    await server.drain(1000);
+  });
+});
+
 describe("gRPC frozen responses", () => {
   it("encodes each frozen response object once and never answers one call with another's bytes", async () => {
     const server = await start();

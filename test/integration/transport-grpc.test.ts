@@ -43,6 +43,16 @@ describe("gRPC port", () => {
     expect(trailers?.get("x-request-id")).toEqual(["req-abc-1"]);
   });
 
+  it("makes a request id when the client sends none, and returns the one its log line carries", async () => {
+    const ok = await unary(creds, "listProviders", {}, bearer(TOKENS.operator));
+    const failed = await unary(creds, "getCredential", { userId: "u", credentialId: "missing" }, bearer(TOKENS.operator));
+    for (const { trailers } of [ok, failed]) {
+      const [rid] = (trailers?.get("x-request-id") ?? []) as string[];
+      expect(rid).toMatch(/^[0-9a-f-]{36}$/);
+      expect(logs.lines().some((l) => l.msg === "rpc" && l.request_id === rid)).toBe(true);
+    }
+  });
+
   it("passes caller and request id to the handler in the call context", async () => {
     const md = bearer(TOKENS.executor);
     md.set("x-request-id", "rid-42");

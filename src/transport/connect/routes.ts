@@ -110,7 +110,7 @@ async function handleUnary(m: MethodEntry, req: unknown, hctx: HandlerContext): 
   try {
     caller = admit(m, hctx);
     const signal = AbortSignal.any([hctx.signal, ac.signal]);
-    const res = await m.fn!.call(m.impl, req, new RpcCallContext(caller, requestId, { signal }, logger));
+    const res = await m.fn!.call(m.impl, req, new RpcCallContext(caller, { value: requestId }, { signal }, logger));
     code = 0;
     return res;
   } catch (err) {
@@ -135,7 +135,7 @@ async function* handleStream(m: MethodEntry, req: unknown, hctx: HandlerContext)
   try {
     caller = admit(m, hctx);
     const signal = AbortSignal.any([hctx.signal, ac.signal]);
-    const ctx = new RpcCallContext(caller, requestId, { signal }, logger);
+    const ctx = new RpcCallContext(caller, { value: requestId }, { signal }, logger);
     const it = (m.fn!.call(m.impl, req, ctx) as AsyncIterable<unknown>)[Symbol.asyncIterator]();
     for (;;) {
       const r = await nextOrAbort(it, signal);

@@ -29,7 +29,7 @@ import type { RpcLogLevel } from "../../config/transport.js";
 import { FailedPrecondition, InvalidArgument, PermissionDenied } from "../../domain/errors.js";
 import type { Logger } from "../../observability/logger.js";
 import { codeName, type Metrics, type RpcMetrics } from "../../observability/metrics.js";
-import { type Abortable, CANCELLED, closeIterator, DRAINING, FORCED, InFlight, nextOrAbort, requestIdFrom, RpcCallContext } from "./call-context.js";
+import { type Abortable, CANCELLED, closeIterator, DRAINING, FORCED, InFlight, LazyRequestId, nextOrAbort, RpcCallContext } from "./call-context.js";
 import { toWireError } from "./status-map.js";
 
 export interface GrpcAdapterDeps {
@@ -60,6 +60,9 @@ interface MethodEntry {
   deps: GrpcAdapterDeps;
   /** Encodings of frozen responses this method returned (see `encode`). */
   encoded: WeakMap<object, Buffer>;
+  /** Levels of the per-call line for a success and a failure, "silent" when the logger drops them. */
+  lineOk: RpcLogLevel;
+  lineFailed: RpcLogLevel;
 }
 
 /** What the deserializer yields for bytes that are not the request message: answered INVALID_ARGUMENT. */
@@ -88,6 +91,8 @@ export function adaptService(binding: ServiceBinding, deps: GrpcAdapterDeps): Ad
       metrics: deps.metrics.rpc(name, "grpc"),
       deps,
       encoded: new WeakMap(),
+      lineOk: enabledLine(deps, true),
+      lineFailed: enabledLine(deps, false),
     };
     definition[method.localName] = {
       path: `/${name}`,
@@ -113,6 +118,11 @@ export function adaptService(binding: ServiceBinding, deps: GrpcAdapterDeps): Ad
     ) as UntypedHandleCall;
   }
   return { definition: definition as ServiceDefinition, handlers };
+}
+
+function enabledLine(deps: GrpcAdapterDeps, ok: boolean): RpcLogLevel {
+  const level = rpcLineLevel(deps.rpcLogLevel, ok);
+  return level !== "silent" && deps.logger.isLevelEnabled(level) ? level : "silent";
 }
 
 /** Authenticates, authorizes and validates before the handler runs; throws domain errors. */
@@ -218,28 +228,31 @@ class CallAbort {
 async function handleUnary(m: MethodEntry, call: ServerUnaryCall<unknown, Buffer>, callback: sendUnaryData<Buffer>): Promise<void> {
   const start = performance.now();
   const { logger, inFlight } = m.deps;
-  const requestId = requestIdFrom(call.metadata.get("x-request-id")[0]);
+  const rid = new LazyRequestId(call.metadata.get("x-request-id")[0]);
   const ac = CallAbort.track(call, inFlight.unary);
   let caller: Caller | undefined;
   let code: status = status.OK;
   try {
     caller = admit(m, call.metadata, call.request);
-    const res = await m.fn!.call(m.impl, call.request, new RpcCallContext(caller, requestId, ac, logger));
+    const res = await m.fn!.call(m.impl, call.request, new RpcCallContext(caller, rid, ac, logger));
     const buf = encode(m, res);
     if (call.cancelled) code = cancelCode(call);
-    else callback(null, buf, trailer(requestId));
+    // The x-request-id trailer goes back when it means something: the client sent it, or it is
+    // in a log line (this call's, or one the handler wrote). Failures always carry one.
+    else callback(null, buf, rid.known || m.lineOk !== "silent" ? trailer(rid.value) : undefined);
   } catch (err) {
-    code = fail(m, call, err, requestId, callback);
+    code = fail(m, call, err, rid.value, callback);
   } finally {
     ac.release(inFlight.unary);
-    finish(m, start, code, caller, requestId);
+    finish(m, start, code, caller, rid);
   }
 }
 
 async function handleStream(m: MethodEntry, call: ServerWritableStream<unknown, Buffer>): Promise<void> {
   const start = performance.now();
   const { logger, inFlight } = m.deps;
-  const requestId = requestIdFrom(call.metadata.get("x-request-id")[0]);
+  const rid = new LazyRequestId(call.metadata.get("x-request-id")[0]);
+  const requestId = rid.value;
   const ac = CallAbort.track(call, inFlight.streams);
   // A stream opened while draining ends at once, cleanly.
   if (inFlight.draining) ac.abort(DRAINING);
@@ -247,7 +260,7 @@ async function handleStream(m: MethodEntry, call: ServerWritableStream<unknown, 
   let code: status = status.OK;
   try {
     caller = admit(m, call.metadata, call.request);
-    const ctx = new RpcCallContext(caller, requestId, ac, logger);
+    const ctx = new RpcCallContext(caller, rid, ac, logger);
     const it = (m.fn!.call(m.impl, call.request, ctx) as AsyncIterable<unknown>)[Symbol.asyncIterator]();
     for (;;) {
       const r = await nextOrAbort(it, ac.signal);
@@ -268,17 +281,17 @@ async function handleStream(m: MethodEntry, call: ServerWritableStream<unknown, 
     code = fail(m, call, err, requestId);
   } finally {
     ac.release(inFlight.streams);
-    finish(m, start, code, caller, requestId);
+    finish(m, start, code, caller, rid);
   }
 }
 
-function finish(m: MethodEntry, start: number, code: status, caller: Caller | undefined, requestId: string): void {
+function finish(m: MethodEntry, start: number, code: status, caller: Caller | undefined, rid: LazyRequestId): void {
   const ms = performance.now() - start;
   m.metrics.observe(code, ms / 1000);
-  const level = rpcLineLevel(m.deps.rpcLogLevel, code === status.OK);
+  const level = code === status.OK ? m.lineOk : m.lineFailed;
   if (level !== "silent") {
     m.deps.logger[level](
-      { method: m.name, status: codeName(code), ms: Math.round(ms * 100) / 100, caller: caller?.name, request_id: requestId, transport: "grpc" },
+      { method: m.name, status: codeName(code), ms: Math.round(ms * 100) / 100, caller: caller?.name, request_id: rid.value, transport: "grpc" },
       "rpc",
     );
   }

@@ -16,7 +16,7 @@ export class RpcCallContext implements CallContext {
   #log: Logger | undefined;
   constructor(
     readonly caller: Caller,
-    readonly requestId: string,
+    private readonly rid: { readonly value: string },
     /** Read through, so a transport may make the signal only when a handler asks for it. */
     private readonly abort: { readonly signal: AbortSignal },
     private readonly root: Logger,
@@ -24,6 +24,10 @@ export class RpcCallContext implements CallContext {
 
   get signal(): AbortSignal {
     return this.abort.signal;
+  }
+
+  get requestId(): string {
+    return this.rid.value;
   }
 
   get log(): Logger {
@@ -37,6 +41,27 @@ const REQUEST_ID = /^[\w.:-]{1,128}$/;
 /** The client's x-request-id when it is a sane token (it lands in logs), else a fresh UUID. */
 export function requestIdFrom(value: unknown): string {
   return typeof value === "string" && REQUEST_ID.test(value) ? value : randomUUID();
+}
+
+/**
+ * A call's request id: the client's x-request-id when it is sane, else a UUID made on first use.
+ * A successful call whose log line is off never needs one, and making and sending it was a few
+ * percent of the token hot path.
+ */
+export class LazyRequestId {
+  #id: string | undefined;
+  constructor(clientValue: unknown) {
+    if (typeof clientValue === "string" && REQUEST_ID.test(clientValue)) this.#id = clientValue;
+  }
+
+  get value(): string {
+    return (this.#id ??= randomUUID());
+  }
+
+  /** Whether the id exists: the client sent it, or something (a log line) has used it. */
+  get known(): boolean {
+    return this.#id !== undefined;
+  }
 }
 
 /**

@@ -45,6 +45,9 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<GrpcServ
     // Allow client keepalive pings (long-lived StreamEvents) without GOAWAY "too_many_pings".
     "grpc.keepalive_permit_without_calls": 1,
     "grpc.http2.min_ping_interval_without_data_ms": 10_000,
+    // Channelz stays on although no channelz service is served and its per-call bookkeeping is
+    // ~5% of the token hot path: with it off, grpc-js (1.14) no longer tracks sessions, and
+    // forceShutdown then leaves open connections alive (the drain-timeout test catches it).
     ...opts.serverOptions,
   });
   const deps = { authenticator: opts.authenticator, logger, metrics: opts.metrics, rpcLogLevel: opts.rpcLogLevel ?? "info", inFlight };
