@@ -81,3 +81,33 @@ export function compare(name: string, baseline: Measurement, subject: Measuremen
   }
   return { name, baseline, subject, ratio, ...(target ? { target } : {}), ...(met !== undefined ? { met } : {}) };
 }
+
+export interface PairedResult {
+  /** The round with the median throughput ratio, named "<name> (median of N paired rounds)". */
+  median: Comparison;
+  /** Every round's throughput ratio, in the order run. */
+  ratios: number[];
+}
+
+/**
+ * Measures baseline and subject alternately, `rounds` times, and reports the median round.
+ * On a shared machine a neighbour can slow one measurement by a third; alternating cancels slow
+ * drift, and the median ignores a round that was disturbed, where a single pair can land
+ * anywhere in that spread. Every round's ratio goes into the report too.
+ */
+export async function pairedRounds(
+  name: string,
+  rounds: number,
+  baseline: () => Promise<Measurement>,
+  subject: () => Promise<Measurement>,
+  target?: Target,
+): Promise<PairedResult> {
+  const all: Comparison[] = [];
+  for (let i = 0; i < rounds; i++) all.push(compare(name, await baseline(), await subject(), target));
+  const sorted = [...all].sort((a, b) => a.ratio.throughput - b.ratio.throughput);
+  const mid = sorted[Math.floor(sorted.length / 2)]!;
+  return {
+    median: { ...mid, name: rounds > 1 ? `${name} (median of ${rounds} paired rounds)` : name },
+    ratios: all.map((c) => c.ratio.throughput),
+  };
+}
