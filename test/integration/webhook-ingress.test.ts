@@ -217,7 +217,8 @@ describe("webhook ingress", () => {
     // The old secret's grace ends in Postgres while this inbox still holds a record it verifies
     // against: the insert finds the record moved on, and the fresh record refuses the signature.
     expect((await send(old, 3)).status).toBe(200);
-    await db.sql`update webhooks set previous_secret_expires_at = now() - interval '1 second', version = version + 1 where id = ${webhook.id}`;
+    // (The inbox's clock is this file's `clock`, not Postgres's.)
+    await db.sql`update webhooks set previous_secret_expires_at = ${new Date(clock - 1000)}, version = version + 1 where id = ${webhook.id}`;
     expect((await send(old, 4)).status).toBe(401);
     expect(await countEvents(webhook.id)).toBe(3);
 
