@@ -11,6 +11,7 @@
  */
 import { createHash } from "node:crypto";
 import { Unavailable } from "../errors.js";
+import { createPromiseCache } from "../../lib/promise-cache.js";
 import { uuidv7 } from "../../lib/uuidv7.js";
 import type { Logger } from "../../observability/logger.js";
 import { webhookScheme, type HandshakeResponse, type HeaderBag, type VerifyFailureReason } from "../../providers/webhook-schemes/index.js";
@@ -67,25 +68,17 @@ function badJson(body: Buffer, contentType: string): boolean {
   }
 }
 
-/**
- * Webhook records by id, each kept `ttlMs`; bounded, oldest out first. Concurrent misses share
- * one read. `cached` says whether the record came from memory rather than a read just made.
- */
+/** Webhook records by id, each kept `ttlMs`. `cached`: from memory rather than a read just made. */
 function createRecordCache(read: (id: string) => Promise<WebhookRow | undefined>, ttlMs: number, now: () => number) {
-  const entries = new Map<string, { at: number; row: Promise<WebhookRow | undefined> }>();
+  const entries = createPromiseCache<WebhookRow | undefined>(MAX_CACHED_RECORDS);
   return {
     async get(id: string, fresh: boolean): Promise<{ row: WebhookRow | undefined; cached: boolean }> {
       const at = now();
-      const hit = entries.get(id);
-      if (!fresh && hit && at - hit.at < ttlMs) return { row: await hit.row, cached: true };
+      const hit = fresh ? undefined : entries.get(id, at);
+      if (hit) return { row: await hit, cached: true };
       const row = read(id);
-      if (ttlMs > 0) {
-        entries.delete(id);
-        if (entries.size >= MAX_CACHED_RECORDS) entries.delete(entries.keys().next().value!);
-        entries.set(id, { at, row });
-        // A failed read (Postgres down) must not be served to the next delivery.
-        row.catch(() => entries.get(id)?.row === row && entries.delete(id));
-      }
+      // A failed read (Postgres down) is not kept (see createPromiseCache).
+      if (ttlMs > 0) entries.set(id, row, at + ttlMs);
       return { row: await row, cached: false };
     },
   };

@@ -4,6 +4,7 @@
  * round trip per delivery would be slow and a rotation bumps the version (no stale secret served).
  */
 import { rowContext, type SecretStore } from "../../secrets/secret-store.js";
+import { createPromiseCache } from "../../lib/promise-cache.js";
 import type { WebhookRow } from "./webhook.js";
 
 export function encryptWebhookSecret(store: SecretStore, userId: string, webhookId: string, secret: string): Promise<string> {
@@ -23,15 +24,9 @@ export interface WebhookSecretCacheOptions {
   maxEntries?: number;
 }
 
-interface Entry {
-  expiresAt: number;
-  secrets: Promise<string[]>;
-}
-
 export function createWebhookSecretCache(opts: WebhookSecretCacheOptions): WebhookSecretCache {
   const now = opts.now ?? Date.now;
-  const max = opts.maxEntries ?? 10_000;
-  const entries = new Map<string, Entry>();
+  const entries = createPromiseCache<string[]>(opts.maxEntries ?? 10_000);
 
   async function decrypt(row: WebhookRow, at: number): Promise<string[]> {
     const ctx = rowContext("webhook", row.userId, row.id);
@@ -47,20 +42,15 @@ export function createWebhookSecretCache(opts: WebhookSecretCacheOptions): Webho
     secretsFor(row) {
       const at = now();
       const key = `${row.id}:${row.version}`;
-      const hit = entries.get(key);
-      if (hit && hit.expiresAt > at) return hit.secrets;
+      const hit = entries.get(key, at);
+      if (hit) return hit;
       let expiresAt = at + opts.ttlMs;
       // The previous secret must stop verifying when its grace ends, cache or not.
       const graceEnd = row.previousSecretExpiresAt?.getTime();
       if (graceEnd !== undefined && graceEnd > at) expiresAt = Math.min(expiresAt, graceEnd);
       const secrets = decrypt(row, at);
-      if (opts.ttlMs > 0) {
-        entries.delete(key);
-        entries.set(key, { expiresAt, secrets });
-        // A failed decrypt (Vault down) must not be cached.
-        secrets.catch(() => entries.delete(key));
-        while (entries.size > max) entries.delete(entries.keys().next().value!);
-      }
+      // A failed decrypt (Vault down) is not kept (see createPromiseCache).
+      if (opts.ttlMs > 0) entries.set(key, secrets, expiresAt);
       return secrets;
     },
     clear: () => entries.clear(),

@@ -15,7 +15,7 @@ import type { RpcLogLevel } from "../../config/transport.js";
 import { FailedPrecondition, PermissionDenied } from "../../domain/errors.js";
 import type { Logger } from "../../observability/logger.js";
 import { codeName, type Metrics, type RpcMetrics } from "../../observability/metrics.js";
-import { closeIterator, DRAINING, type InFlight, nextOrAbort, requestIdFrom, RpcCallContext } from "../grpc/call-context.js";
+import { closeIterator, DRAINING, type InFlight, LazyRequestId, nextOrAbort, RpcCallContext } from "../grpc/call-context.js";
 import { toWireError } from "../grpc/status-map.js";
 
 export interface ConnectRoutesDeps {
@@ -94,7 +94,7 @@ function failure(err: unknown, hctx: HandlerContext, logger: Logger, requestId: 
 
 /** The caller's x-request-id (or a new one), echoed in the response header. */
 function echoRequestId(hctx: HandlerContext): string {
-  const requestId = requestIdFrom(hctx.requestHeader.get("x-request-id"));
+  const requestId = new LazyRequestId(hctx.requestHeader.get("x-request-id")).value;
   hctx.responseHeader.set("x-request-id", requestId);
   return requestId;
 }

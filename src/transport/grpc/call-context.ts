@@ -38,13 +38,9 @@ export class RpcCallContext implements CallContext {
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
-/** The client's x-request-id when it is a sane token (it lands in logs), else a fresh UUID. */
-export function requestIdFrom(value: unknown): string {
-  return typeof value === "string" && REQUEST_ID.test(value) ? value : randomUUID();
-}
-
 /**
- * A call's request id: the client's x-request-id when it is sane, else a UUID made on first use.
+ * A call's request id: the client's x-request-id when it is a sane token (it lands in logs), else
+ * a UUID made on first use.
  * A successful call whose log line is off never needs one, and making and sending it was a few
  * percent of the token hot path.
  */
