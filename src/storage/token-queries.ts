@@ -4,8 +4,8 @@
  * `auditHandouts` is the gate every token passes before it leaves: in one statement it checks that
  * each (credential, user, version) is still current and active, takes a KEY SHARE lock on each
  * credential row once (so a concurrent DeleteCredential waits until these hand-outs are recorded,
- * and is ordered after them), and writes one audit row per hand-out. A hand-out whose row moved on is reported as stale and
- * the caller re-reads; nothing stale is ever served.
+ * and is ordered after them), and writes one audit row per hand-out. A hand-out whose row moved
+ * on is reported as stale and the caller re-reads; nothing stale is ever served.
  */
 import type { CredentialRow } from "../domain/credentials/credential.js";
 import { toCredentialRow } from "./credentials-repo.js";
@@ -24,6 +24,8 @@ export function auditHandouts(sql: Sql): (batch: Handout[]) => Promise<boolean[]
       // One JSON text parameter rather than four arrays, and one aggregated row back rather than a
       // row per hand-out: postgres.js's array serialisation and row parsing were most of this
       // statement's client-side cost (measured: ~630 -> ~250 us of CPU per 64-hand-out batch).
+      // json rather than jsonb here: the elements are small, and re-reading them per field measured
+      // no slower than converting (the ingress batch, with 1 KiB payloads, is the other way round).
       const handouts = JSON.stringify(batch.map((h) => [h.caller, h.userId, h.credentialId, h.version]));
       const [row] = await sql<{ ords: string | null }[]>`
         with x as (

@@ -46,11 +46,12 @@ export function createWebhookDeliveriesRepo(sql: Sql): WebhookDeliveriesRepo {
         const args: unknown[] = [];
         const $ = (v: unknown) => `$${args.push(v)}`;
         const where = [
-          // One webhook as an equality: the (webhook_id, seq) index then yields that webhook's
-          // events in seq order and the scan stops at the limit, whatever the statistics say. With
-          // = any(...), stale statistics (a webhook that grew fast) made the planner walk the
-          // global seq index instead, through every other webhook's events (~40 ms at 60k
-          // retained events, growing with retention).
+          // One webhook as an equality, so the planner can walk that webhook's (webhook_id, seq)
+          // index in order and stop at the limit. With = any(...), stale statistics (a webhook that
+          // grew fast) made it walk the global seq index through every other webhook's events
+          // (~40 ms at 60k retained events, growing with retention). This is still the planner's
+          // choice, not a guarantee: statistics that overstate the webhook's share of the table
+          // can pick the seq index for the equality too (migration 007 keeps them fresher).
           f.webhookIds.length === 1
             ? `e.webhook_id = ${$(f.webhookIds[0])}::uuid`
             : f.webhookIds.length > 1

@@ -49,9 +49,7 @@ type BatchResult = InsertOutcome | { error: unknown };
 /**
  * Inserts a batch of deliveries in one statement and one commit, each only if its webhook is still
  * active at the version its signature was checked against (ingress may verify with a cached
- * record). Commits that NOTIFY are serialized by Postgres (the notification queue is taken at
- * commit), so one commit per delivery capped ingress at a few hundred per second; one per batch
- * lifts that.
+ * record). One commit, and so one WAL flush, per batch rather than per delivery.
  *
  * The batch travels as one JSON text parameter (payloads base64) and comes back as one row:
  * postgres.js's per-value serialisation (bytea as hex) and per-row parsing were most of the
